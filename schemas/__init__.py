@@ -1,0 +1,36 @@
+"""Records on the wire and in memory. No project imports; pydantic only."""
+
+from schemas.alert import Alert
+from schemas.article import Article
+from schemas.deadletter import DeadLetter
+from schemas.enriched import EnrichedArticle
+from schemas.events import (
+    CERTAINTIES,
+    DIPLOMACY_SUBTYPES,
+    EVENT_TYPES,
+    SANCTION_SUBTYPES,
+    Evidence,
+    Event,
+)
+from schemas.ids import alert_id_for, article_id_for, content_id, event_id_for
+from schemas.nlp import Analysis, Entity, Mention
+
+__all__ = [
+    "Alert",
+    "Analysis",
+    "Article",
+    "CERTAINTIES",
+    "DIPLOMACY_SUBTYPES",
+    "DeadLetter",
+    "EVENT_TYPES",
+    "EnrichedArticle",
+    "Entity",
+    "Event",
+    "Evidence",
+    "Mention",
+    "SANCTION_SUBTYPES",
+    "alert_id_for",
+    "article_id_for",
+    "content_id",
+    "event_id_for",
+]

@@ -1,0 +1,1 @@
+"""The Faust app, topics, agents, CLI, metrics, settings and wiring."""

