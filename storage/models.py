@@ -1,0 +1,136 @@
+"""The tables, as SQLAlchemy 2.0 declarative models. storage/README.md documents every column.
+
+Keys are the content-derived ids of the schemas (article id, event id, entity id), so writing the same
+record twice updates rather than duplicates. Child rows (entities, mentions, events, event_parties)
+belong to one article and are replaced together with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime, json_list
+
+# Deterministic constraint names, so later migrations can refer to them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ARTICLE_ID = sa.String(512)  # schemas.Article.id is at most 512 characters
+PARTY_ROLES = ("actor", "target")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _article_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("articles.id", ondelete="CASCADE")
+
+
+class ArticleRow(Base):
+    """One article and the provenance of its current analysis."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(ARTICLE_ID, primary_key=True)
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    language: Mapped[str | None] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text)
+    text_sha256: Mapped[str] = mapped_column(sa.String(64))
+    model: Mapped[str] = mapped_column(sa.Text)
+    rules_version: Mapped[str] = mapped_column(sa.Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EntityRow(Base):
+    """Mentions of one thing in one article, merged; `actor` is its resolved actor code."""
+
+    __tablename__ = "entities"
+    __table_args__ = (sa.Index(None, "actor"),)
+
+    # Keyed per article: the processors' entity id names a thing *within* an article, and the same
+    # id appearing in two articles must not make one overwrite the other.
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, _article_fk(), primary_key=True)
+    id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    label: Mapped[str] = mapped_column(sa.Text)
+    mentions: Mapped[int] = mapped_column(sa.Integer)
+    actor: Mapped[str | None] = mapped_column(sa.Text)
+    ambiguous: Mapped[bool] = mapped_column(sa.Boolean)
+
+
+class MentionRow(Base):
+    """One NER span of an article's text. Note: `end` is an SQL keyword; quote it ("end") in SQL."""
+
+    __tablename__ = "mentions"
+
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, _article_fk(), primary_key=True)
+    start: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    end: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    entity_id: Mapped[str] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text)
+
+
+class EventRow(Base):
+    """One coded event found in one article, with its evidence sentence."""
+
+    __tablename__ = "events"
+    __table_args__ = (sa.Index(None, "type", "subtype"),)
+
+    id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, _article_fk(), index=True)
+    type: Mapped[str] = mapped_column(sa.Text)
+    subtype: Mapped[str] = mapped_column(sa.Text)
+    actors: Mapped[list[str]] = mapped_column(json_list())
+    targets: Mapped[list[str]] = mapped_column(json_list())
+    certainty: Mapped[str] = mapped_column(sa.Text, index=True)
+    trigger: Mapped[str] = mapped_column(sa.Text)
+    evidence_text: Mapped[str] = mapped_column(sa.Text)
+    evidence_start: Mapped[int] = mapped_column(sa.Integer)
+    evidence_end: Mapped[int] = mapped_column(sa.Integer)
+    event_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    cameo: Mapped[str | None] = mapped_column(sa.Text)
+    goldstein: Mapped[float | None] = mapped_column(sa.Float)
+    plover: Mapped[str | None] = mapped_column(sa.Text)
+    rules_version: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EventPartyRow(Base):
+    """One actor or target code of an event: `WHERE code = 'USA'` works on both databases, unlike
+    querying inside the JSON arrays of events.actors/targets."""
+
+    __tablename__ = "event_parties"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('actor', 'target')", name="role"),
+        sa.Index(None, "code", "role"),
+    )
+
+    event_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+
+
+metadata = Base.metadata
+articles = ArticleRow.__table__
+entities = EntityRow.__table__
+mentions = MentionRow.__table__
+events = EventRow.__table__
+event_parties = EventPartyRow.__table__

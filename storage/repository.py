@@ -1,0 +1,224 @@
+"""The repository: idempotent batch writes of enriched articles, and the reads the CLI needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+import schemas
+from storage.errors import InvalidBatch, translate
+from storage.migrate import upgrade
+from storage.models import articles, entities, event_parties, events, mentions
+from storage.rows import ArticleRows, article_from_row, check, choose, event_from_row, to_rows
+from storage.versions import incoming_wins
+
+# Ids per IN (...) list and rows per multi-row statement: far below SQLite's 32766 and
+# PostgreSQL's 65535 bound-parameter limits.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What one save_batch did, by article id."""
+
+    inserted: tuple[str, ...] = ()  # articles stored for the first time
+    updated: tuple[str, ...] = ()  # stored articles whose analysis was replaced
+    skipped: tuple[str, ...] = ()  # stored analysis has newer rules: left as it was
+    superseded: int = 0  # records dropped because a later one in the batch had the same article id
+    entities: int = 0  # rows written
+    mentions: int = 0
+    events: int = 0
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        return self.inserted + self.updated
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Repository:
+    """Reads and writes newsmon's tables through one engine (shared, thread-safe)."""
+
+    def __init__(self, engine: sa.Engine, *, migrate: bool = True):
+        """`migrate` brings the schema to the newest revision first, as a worker does at start."""
+        self.engine = engine
+        if migrate:
+            upgrade(engine)
+
+    # ---- writes -------------------------------------------------------------------------------
+
+    def save_batch(self, records: Sequence[schemas.EnrichedArticle]) -> SaveResult:
+        """Store a batch in ONE transaction. Re-saving an article replaces its entities, mentions and
+        events, unless the stored analysis came from newer rules. Idempotent: the same batch twice
+        changes nothing. Raises DatabaseUnavailable (retry) or InvalidBatch/StorageError (do not)."""
+        chosen, superseded = choose(records)
+        if not chosen:
+            return SaveResult()
+        bad = {aid: problems for aid, rec in chosen.items() if (problems := check(rec))}
+        if bad:
+            detail = "; ".join(f"{aid}: {', '.join(p)}" for aid, p in sorted(bad.items()))
+            raise InvalidBatch(f"{len(bad)} article(s) cannot be stored: {detail}", sorted(bad))
+        now = _utcnow()
+        prepared = {aid: to_rows(rec, now) for aid, rec in sorted(chosen.items())}
+        try:
+            with self._write() as conn:
+                result = self._write_batch(conn, prepared)
+        except SQLAlchemyError as exc:
+            raise translate(exc, f"saving a batch of {len(prepared)} article(s)") from exc
+        return SaveResult(**{**result.__dict__, "superseded": superseded})
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def _write_batch(self, conn: sa.Connection, prepared: dict[str, ArticleRows]) -> SaveResult:
+        ids = list(prepared)  # sorted: rows are locked in one order, so two batches cannot deadlock
+        stored = self._lock_versions(conn, ids)
+        inserted = self._insert_new([prepared[i].article for i in ids if i not in stored], conn)
+        raced = [i for i in ids if i not in stored and i not in inserted]
+        if raced:  # another writer inserted them since we looked: compare with what it stored
+            stored.update(self._lock_versions(conn, raced))
+        updated = [i for i in ids if i in stored and incoming_wins(prepared[i].rules_version, stored[i])]
+        skipped = [i for i in ids if i in stored and i not in updated]
+        self._update_articles(conn, [prepared[i].article for i in updated])
+        written = sorted(inserted | set(updated))
+        counts = self._replace_children(conn, [prepared[i] for i in written])
+        return SaveResult(inserted=tuple(sorted(inserted)), updated=tuple(updated), skipped=tuple(skipped),
+                          **counts)
+
+    def _lock_versions(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, str]:
+        """Stored rules_version per article id, row-locked until commit (PostgreSQL; SQLite holds the
+        whole-database write lock already)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            query = (sa.select(articles.c.id, articles.c.rules_version)
+                     .where(articles.c.id.in_(chunk)).order_by(articles.c.id).with_for_update())
+            found.update(conn.execute(query).tuples().all())
+        return found
+
+    def _insert_new(self, rows: list[dict[str, Any]], conn: sa.Connection) -> set[str]:
+        """Insert articles not stored yet; returns the ids actually inserted (a concurrent writer's
+        row wins the race and is then compared by rules version like any stored row)."""
+        if not rows:
+            return set()
+        dialect = conn.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(articles)
+            stmt = insert.on_conflict_do_nothing(index_elements=["id"]).returning(articles.c.id)
+            return set(conn.execute(stmt, rows).scalars())
+        conn.execute(articles.insert(), rows)  # other databases: rows were checked absent under lock
+        return {row["id"] for row in rows}
+
+    def _update_articles(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = [c for c in rows[0] if c not in ("id", "first_seen_at")]  # first seen stays first
+        stmt = (articles.update().where(articles.c.id == sa.bindparam("b_id"))
+                .values({c: sa.bindparam(f"b_{c}") for c in columns}))
+        conn.execute(stmt, [{f"b_{k}": v for k, v in row.items() if k != "first_seen_at"} for row in rows])
+
+    def _replace_children(self, conn: sa.Connection, batch: list[ArticleRows]) -> dict[str, int]:
+        """Delete-then-insert the child rows of the written articles; events keep their created_at."""
+        ids = [rows.id for rows in batch]
+        created: dict[str, datetime] = {}
+        for chunk in _chunks(ids):
+            created.update(conn.execute(
+                sa.select(events.c.id, events.c.created_at).where(events.c.article_id.in_(chunk))).tuples().all())
+            event_ids = sa.select(events.c.id).where(events.c.article_id.in_(chunk)).scalar_subquery()
+            conn.execute(event_parties.delete().where(event_parties.c.event_id.in_(event_ids)))
+            for table in (events, mentions, entities):
+                conn.execute(table.delete().where(table.c.article_id.in_(chunk)))
+        event_rows = [ev for rows in batch for ev in rows.events]
+        for ev in event_rows:
+            ev["created_at"] = created.get(ev["id"], ev["created_at"])
+        counts = {}
+        for name, table, table_rows in (
+            ("entities", entities, [r for rows in batch for r in rows.entities]),
+            ("mentions", mentions, [r for rows in batch for r in rows.mentions]),
+            ("events", events, event_rows),
+            ("parties", event_parties, [r for rows in batch for r in rows.parties]),
+        ):
+            for chunk in _chunks(table_rows, 2000):
+                conn.execute(table.insert(), chunk)
+            counts[name] = len(table_rows)
+        counts.pop("parties")
+        return counts
+
+    # ---- reads --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[sa.Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise translate(exc, what) from exc
+
+    def article_count(self) -> int:
+        with self._read("counting articles") as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar_one()
+
+    def stats(self) -> dict[str, Any]:
+        """Row counts: {"articles", "entities", "mentions", "events": {"total", "by_type", "by_certainty"}}."""
+        with self._read("reading database statistics") as conn:
+            def count(table: sa.Table) -> int:
+                return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+            def by(column: sa.Column) -> dict[str, int]:
+                query = sa.select(column, sa.func.count()).group_by(column).order_by(column)
+                return {key: n for key, n in conn.execute(query).tuples()}
+
+            return {
+                "articles": count(articles),
+                "entities": count(entities),
+                "mentions": count(mentions),
+                "events": {"total": count(events), "by_type": by(events.c.type),
+                           "by_certainty": by(events.c.certainty)},
+            }
+
+    def get_article(self, article_id: str) -> schemas.Article | None:
+        """The stored article, or None."""
+        with self._read(f"reading article {article_id!r}") as conn:
+            row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).mappings().first()
+        return article_from_row(row) if row else None
+
+    def article_rules_version(self, article_id: str) -> str | None:
+        """The rules version of the stored analysis of an article, or None if it is not stored."""
+        with self._read(f"reading article {article_id!r}") as conn:
+            return conn.execute(
+                sa.select(articles.c.rules_version).where(articles.c.id == article_id)).scalar_one_or_none()
+
+    def events_for(self, article_id: str) -> list[schemas.Event]:
+        """The stored events of one article, in text order."""
+        query = (sa.select(events).where(events.c.article_id == article_id)
+                 .order_by(events.c.evidence_start, events.c.id))
+        with self._read(f"reading events of article {article_id!r}") as conn:
+            return [event_from_row(row) for row in conn.execute(query).mappings()]
+
+    def events_involving(self, code: str, role: str | None = None, limit: int = 100) -> list[schemas.Event]:
+        """Events whose actors (role="actor"), targets (role="target") or either include `code`,
+        newest first."""
+        parties = sa.select(event_parties.c.event_id).where(event_parties.c.code == code)
+        if role is not None:
+            parties = parties.where(event_parties.c.role == role)
+        query = (sa.select(events).where(events.c.id.in_(parties))
+                 .order_by(events.c.created_at.desc(), events.c.id).limit(limit))
+        with self._read(f"reading events involving {code!r}") as conn:
+            return [event_from_row(row) for row in conn.execute(query).mappings()]
