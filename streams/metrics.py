@@ -1,0 +1,98 @@
+"""The worker's Prometheus metrics: a closed, documented catalogue built in one place on ONE injected registry.
+
+| name                                   | kind      | labels                     | what it counts / measures                                  |
+|----------------------------------------|-----------|----------------------------|------------------------------------------------------------|
+| newsmon_articles_consumed_total        | counter   |                            | input records read from the articles and replay topics     |
+| newsmon_articles_enriched_total        | counter   |                            | articles analysed and published to the enriched topic      |
+| newsmon_articles_persisted_total       | counter   |                            | enriched articles written to the database                  |
+| newsmon_events_detected_total          | counter   | type, subtype, certainty   | events found (all certainties; only asserted ones alert)   |
+| newsmon_alerts_published_total         | counter   | topic                      | alerts published, by logical topic key (alerts_sanction..) |
+| newsmon_deadletters_total              | counter   | reason                     | records sent to the dead-letter topic                      |
+| newsmon_stage_seconds                  | histogram | stage                      | time per batch in decode, nlp, detection, persist_batch    |
+| newsmon_end_to_end_seconds             | histogram | target                     | input broker timestamp -> persisted / alert published      |
+| newsmon_batch_size                     | histogram | agent                      | records per batch taken by an agent (enrich, persist)      |
+| newsmon_db_retries_total               | counter   |                            | database writes retried because the database was down      |
+| newsmon_consumer_lag_messages          | gauge     | topic, partition           | highwater - position of this worker's assigned partitions  |
+| newsmon_consumer_lag_seconds           | gauge     | topic, partition           | age of the newest record processed while lag > 0           |
+| newsmon_build_info                     | info      | version, model, rules_version | what this worker runs                                   |
+
+Label values are bounded: event types/subtypes/certainties and dead-letter reasons come from the closed lists in
+`schemas`, topics from `streams.topics`, stages/targets/agents from the tuples below; never ids or free text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+STAGES = ("decode", "nlp", "detection", "persist_batch")
+TARGETS = ("persisted", "alert")
+AGENTS = ("enrich", "persist")
+
+# Per-batch stage times run from milliseconds (decode) to tens of seconds (a large NLP batch on a busy core).
+_STAGE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# End to end includes queueing behind other batches and database retries.
+_E2E_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
+_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every metric the worker exports; `Metrics.create(registry)` is the only place they are defined."""
+
+    registry: CollectorRegistry
+    articles_consumed: Counter
+    articles_enriched: Counter
+    articles_persisted: Counter
+    events_detected: Counter
+    alerts_published: Counter
+    deadletters: Counter
+    stage_seconds: Histogram
+    end_to_end_seconds: Histogram
+    batch_size: Histogram
+    db_retries: Counter
+    consumer_lag_messages: Gauge
+    consumer_lag_seconds: Gauge
+    build_info: Info
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
+        """Register the catalogue on `registry` (a fresh one by default, never the process-global one)."""
+        r = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        return cls(
+            registry=r,
+            articles_consumed=Counter("newsmon_articles_consumed", "Input records read from the articles and "
+                                      "replay topics.", registry=r),
+            articles_enriched=Counter("newsmon_articles_enriched", "Articles analysed and published to the "
+                                      "enriched topic.", registry=r),
+            articles_persisted=Counter("newsmon_articles_persisted", "Enriched articles written to the database.",
+                                       registry=r),
+            events_detected=Counter("newsmon_events_detected", "Events found, by type, subtype and certainty.",
+                                    ["type", "subtype", "certainty"], registry=r),
+            alerts_published=Counter("newsmon_alerts_published", "Alerts published, by logical alert topic.",
+                                     ["topic"], registry=r),
+            deadletters=Counter("newsmon_deadletters", "Records sent to the dead-letter topic, by reason.",
+                                ["reason"], registry=r),
+            stage_seconds=Histogram("newsmon_stage_seconds", "Seconds per batch spent in a pipeline stage.",
+                                    ["stage"], buckets=_STAGE_BUCKETS, registry=r),
+            end_to_end_seconds=Histogram("newsmon_end_to_end_seconds", "Seconds from the input record's broker "
+                                         "timestamp to the target (persisted, alert).", ["target"],
+                                         buckets=_E2E_BUCKETS, registry=r),
+            batch_size=Histogram("newsmon_batch_size", "Records per batch taken by an agent.", ["agent"],
+                                 buckets=_BATCH_BUCKETS, registry=r),
+            db_retries=Counter("newsmon_db_retries", "Database writes retried because the database was "
+                               "unavailable.", registry=r),
+            consumer_lag_messages=Gauge("newsmon_consumer_lag_messages", "Messages between this worker's "
+                                        "position and the partition's highwater.", ["topic", "partition"],
+                                        registry=r),
+            consumer_lag_seconds=Gauge("newsmon_consumer_lag_seconds", "Age of the newest record processed on "
+                                       "a partition that still has lag (0 when caught up).",
+                                       ["topic", "partition"], registry=r),
+            build_info=Info("newsmon_build", "What this worker runs: version, spaCy model, rules version.",
+                            registry=r),
+        )
+
+    def names(self) -> set[str]:
+        """The metric family names in the registry (as exposed, without _total/_bucket suffixes)."""
+        return {m.name for m in self.registry.collect()}
