@@ -67,7 +67,8 @@ def unique_prefix() -> str:
 def database_url(request, tmp_path) -> str:
     """Each storage test runs against SQLite and PostgreSQL; each gets a fresh database."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'newsmon.db'}"
+        yield f"sqlite:///{tmp_path / 'newsmon.db'}"  # a generator fixture must yield, not return
+        return
     base = request.getfixturevalue("postgres_url")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
