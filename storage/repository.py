@@ -110,7 +110,7 @@ class Repository:
         for chunk in _chunks(ids):
             query = (sa.select(articles.c.id, articles.c.rules_version)
                      .where(articles.c.id.in_(chunk)).order_by(articles.c.id).with_for_update())
-            found.update(conn.execute(query).tuples().all())
+            found.update(conn.execute(query).all())
         return found
 
     def _insert_new(self, rows: list[dict[str, Any]], conn: sa.Connection) -> set[str]:
@@ -140,7 +140,7 @@ class Repository:
         created: dict[str, datetime] = {}
         for chunk in _chunks(ids):
             created.update(conn.execute(
-                sa.select(events.c.id, events.c.created_at).where(events.c.article_id.in_(chunk))).tuples().all())
+                sa.select(events.c.id, events.c.created_at).where(events.c.article_id.in_(chunk))).all())
             event_ids = sa.select(events.c.id).where(events.c.article_id.in_(chunk)).scalar_subquery()
             conn.execute(event_parties.delete().where(event_parties.c.event_id.in_(event_ids)))
             for table in (events, mentions, entities):
@@ -183,7 +183,7 @@ class Repository:
 
             def by(column: sa.Column) -> dict[str, int]:
                 query = sa.select(column, sa.func.count()).group_by(column).order_by(column)
-                return {key: n for key, n in conn.execute(query).tuples()}
+                return {key: n for key, n in conn.execute(query).all()}
 
             return {
                 "articles": count(articles),
