@@ -1,0 +1,193 @@
+"""Actor resolution: NER mentions -> guideline codes (ISO 3166 alpha-3, IGO short names, groups).
+
+Works per document: officials resolve through their title or apposition ("Russian Foreign Minister
+Sergey Lavrov" -> RUS), and later surname-only mentions ("Lavrov") through the earlier full mention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from processors.rules import Rules, norm_name
+
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"})
+_GROUP_LABELS = frozenset({"ORG", "NORP"})
+
+
+@dataclass
+class ResolvedMention:
+    start: int            # char offsets into the document text
+    end: int
+    text: str
+    label: str
+    code: str | None
+    ambiguous: bool
+    key: str              # canonical key: mentions with one key are one entity
+    tok_start: int
+    tok_end: int
+
+
+@dataclass
+class ActorIndex:
+    """Per-document resolution: the mentions, and each token's actor code (None when it has none)."""
+
+    mentions: list[ResolvedMention] = field(default_factory=list)
+    tok_code: list[str | None] = field(default_factory=list)
+    tok_mention: list[int] = field(default_factory=list)   # -1 when the token is in no mention
+
+    def code_at(self, i: int) -> str | None:
+        return self.tok_code[i] if 0 <= i < len(self.tok_code) else None
+
+
+def lookup_name(name: str, rules: Rules) -> tuple[str | None, bool]:
+    """(code, ambiguous) for a place/organisation/demonym name; (None, False) when unknown."""
+    key = norm_name(name)
+    if key in rules.ambiguous:
+        return None, True
+    for table in (rules.names, rules.named_groups, rules.plural_demonyms, rules.demonyms):
+        if key in table:
+            return table[key], False
+    return None, False
+
+
+def _code_of_token(tok: Token, rules: Rules) -> str | None:
+    low = tok.lower_
+    return rules.demonyms.get(low) or rules.names.get(norm_name(tok.text)) if len(low) > 1 else None
+
+
+def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | None:
+    """Country of an official from the words before the name or an apposition after it."""
+    doc = span.doc
+    sent_start = span.sent.start
+    lo = max(sent_start, span.start - 7)
+    window = doc[lo:span.start]
+    # stop at the nearest clause break so "X met Russian Foreign Minister Y" reads only the title
+    for j in range(len(window) - 1, -1, -1):
+        t = window[j]
+        if t.is_punct and t.text not in ("-", ".", "'s") or t.pos_ in ("VERB", "AUX", "ADP") and t.lower_ != "of":
+            window = window[j + 1:]
+            break
+    text = norm_name(window.text)
+    for title, code in rules.country_titles.items():
+        if text.endswith(title):
+            return code
+    has_title = any(t.lower_ in rules.titles for t in window)
+    if has_title or window.text.lower().endswith("'s"):
+        for t in reversed(window):
+            c = codes[t.i] or _code_of_token(t, rules)
+            if c:
+                return c
+    # apposition: "Sergey Lavrov, Russia's foreign minister"
+    for child in span.root.children:
+        if child.dep_ == "appos":
+            sub = list(child.subtree)
+            if any(t.lower_ in rules.titles for t in sub):
+                for t in sub:
+                    c = codes[t.i] or _code_of_token(t, rules)
+                    if c:
+                        return c
+    return None
+
+
+def _resolve_org(span: Span, rules: Rules) -> str | None:
+    """An organisation named with a state inside it: 'U.S. Commerce Department', 'Bush administration'."""
+    toks = list(span)
+    for n in (3, 2, 1):
+        for i in range(len(toks) - n + 1):
+            piece = span.doc[toks[i].i:toks[i].i + n].text
+            key = norm_name(piece)
+            if key in rules.names and rules.names[key]:
+                return rules.names[key]
+            if n == 1 and key in rules.demonyms:
+                return rules.demonyms[key]
+            if n == 1 and key in rules.office_surnames and len(toks) > 1:
+                return rules.office_surnames[key]
+    return None
+
+
+def _ambiguous_with_support(span: Span, rules: Rules, codes: list[str | None]) -> str | None:
+    """An ambiguous name (Georgia) resolves only when coordinated with resolved states."""
+    root = span.root
+    sibs = [root.head] if root.dep_ == "conj" else []
+    sibs += [c for c in root.children if c.dep_ == "conj"]
+    if any(codes[s.i] and len(codes[s.i]) == 3 for s in sibs):
+        return rules.ambiguous.get(norm_name(span.text))
+    return None
+
+
+def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
+    """Resolve every entity mention of the document and index codes by token."""
+    n = len(doc)
+    codes: list[str | None] = [None] * n
+    idx = ActorIndex(tok_code=codes, tok_mention=[-1] * n)
+    ents = [e for e in doc.ents if e.label_ in ENTITY_LABELS]
+    # pass 1: places, organisations, groups (officials' titles refer to them)
+    pending_people: list[Span] = []
+    resolved: dict[int, tuple[str | None, bool, str]] = {}
+    for ent in ents:
+        if ent.label_ == "PERSON":
+            pending_people.append(ent)
+            continue
+        code, amb = lookup_name(ent.text, rules)
+        key = norm_name(ent.text)
+        if key in ("washington",) and ent.end < n and doc[ent.end].lower_ == "state":
+            code, amb = None, True
+        if code is None and not amb and ent.label_ in ("ORG", "FAC", "NORP", "GPE"):
+            code = _resolve_org(ent, rules)
+        resolved[ent.start] = (code, amb, code or f"{ent.label_}:{key}")
+        for t in ent:
+            codes[t.i] = code
+    for ent in ents:
+        code, amb, key = resolved.get(ent.start, (None, False, ""))
+        if amb and code is None and ent.label_ != "PERSON":
+            code = _ambiguous_with_support(ent, rules, codes)
+            if code:
+                resolved[ent.start] = (code, True, code)
+                for t in ent:
+                    codes[t.i] = code
+    # bare demonyms and seats of power the NER missed ("Chinese officials", "the Kremlin")
+    for t in doc:
+        if codes[t.i] is None and not t.ent_type_ and len(t.text) > 2:
+            low = t.lower_
+            if low in rules.demonyms and t.pos_ in ("ADJ", "PROPN", "NOUN"):
+                codes[t.i] = rules.demonyms[low]
+            elif t.is_title and norm_name(t.text) in rules.names:
+                codes[t.i] = rules.names[norm_name(t.text)]
+    # pass 2: people, full names before surname-only mentions
+    surname_code: dict[str, tuple[str | None, str]] = {}
+    for ent in sorted(pending_people, key=lambda e: -len(e)):
+        key = norm_name(ent.text)
+        if ent.start in resolved:
+            continue
+        code = rules.office_full.get(key) or _title_context(ent, rules, codes)
+        last = norm_name(ent[-1].text)
+        if len(ent) == 1:
+            if last in surname_code:
+                code, key = code or surname_code[last][0], surname_code[last][1]
+            elif code is None:
+                code = rules.office_surnames.get(last)
+        elif last not in surname_code:
+            surname_code[last] = (code, key)
+        resolved[ent.start] = (code, False, f"PERSON:{key}")
+        for t in ent:
+            codes[t.i] = code
+    # single-word names the NER labelled ORG/GPE that are surnames of people named earlier
+    for ent in ents:
+        code, amb, key = resolved[ent.start]
+        last = norm_name(ent.text)
+        if code is None and len(ent) == 1 and ent.label_ != "PERSON" and ent[0].is_title:
+            if last in surname_code:
+                resolved[ent.start] = (surname_code[last][0], False, f"PERSON:{surname_code[last][1]}")
+            elif last in rules.office_surnames:
+                resolved[ent.start] = (rules.office_surnames[last], False, f"PERSON:{last}")
+            for t in ent:
+                codes[t.i] = resolved[ent.start][0]
+    for ent in ents:
+        code, amb, key = resolved[ent.start]
+        i = len(idx.mentions)
+        idx.mentions.append(ResolvedMention(ent.start_char, ent.end_char, ent.text, ent.label_, code, amb,
+                                            key, ent.start, ent.end))
+        for t in ent:
+            idx.tok_mention[t.i] = i
+    return idx

@@ -1,0 +1,424 @@
+"""Sanction and diplomacy event mentions from a parsed document (dependency rules over lexicons).
+
+Each detector returns `Mention`s: one per trigger, with roles and certainty. Merging mentions of the
+same occurrence into events happens in `processors.merge`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from processors.actors import ActorIndex
+from processors.modality import certainty_of
+from processors.rules import Rules
+from processors.syntax import (
+    agent_of,
+    codes_in,
+    conj_expand,
+    first_verb,
+    governing_chain,
+    prep_objects,
+    subject_of,
+    subtree_codes,
+)
+
+_TARGET_PREPS = frozenset({"on", "against", "upon", "to", "towards", "for"})
+_SYMMETRIC = frozenset({"meeting_or_talks", "summit", "phone_call", "agreement_signed", "negotiation",
+                        "joint_statement"})
+
+
+@dataclass
+class EventMention:
+    type: str
+    subtype: str
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    certainty: str
+    trigger: Token
+    trigger_span: tuple[int, int]     # token span of the trigger phrase
+    sent: Span
+    confidence: float
+
+
+def _trigger_phrase(tok: Token) -> tuple[int, int]:
+    """The trigger with its fixed modifiers ("arms embargo", "peace talks", "emergency meeting")."""
+    start = tok.i
+    for c in reversed(list(tok.lefts)):
+        if c.dep_ in ("compound", "amod") and c.i == start - 1 and not c.ent_type_:
+            start = c.i
+        else:
+            break
+    return start, tok.i + 1
+
+
+def _modifier_tokens(tok: Token) -> list[Token]:
+    return [c for c in tok.children if c.dep_ in ("compound", "amod", "poss", "nmod", "npadvmod")]
+
+
+def _group_code(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
+    """'Maoist rebels', 'Sudan's southern rebels' -> 'NPL-Maoists', 'SDN-rebels'."""
+    desc = rules.group_words.get(tok.lower_)
+    if not desc:
+        return None
+    for c in tok.subtree:
+        code = actors.code_at(c.i)
+        if code and len(code) == 3:
+            return f"{code}-{desc}"
+    return None
+
+
+def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=None) -> list[str]:
+    out: list[str] = []
+    for t in conj_expand(tokens):
+        g = _group_code(t, actors, rules)
+        found = [g] if g else subtree_codes(t, actors, exclude)
+        for c in found:
+            if c not in out and not (exclude and c in exclude):
+                out.append(c)
+    return out
+
+
+def _context_words(sent: Span, tok: Token, width: int = 6) -> set[str]:
+    doc = sent.doc
+    lo, hi = max(sent.start, tok.i - width), min(sent.end, tok.i + width + 1)
+    return {t.lower_ for t in doc[lo:hi]}
+
+
+# ---------------------------------------------------------------- sanctions
+
+def _sanction_trigger(tok: Token, rules: Rules) -> str | None:
+    """'strong' / 'weak' / 'verb' when `tok` can name a sanction, else None."""
+    s = rules.sanction
+    lem = tok.lemma_.lower()
+    low = tok.lower_
+    prev = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
+    if tok.pos_ == "VERB" and lem in s["verbs"]:
+        return "verb"
+    if tok.pos_ in ("NOUN", "PROPN", "VERB"):
+        if lem in s["strong_nouns"] or low in s["strong_nouns"] or f"{prev} {lem}" in s["strong_nouns"]:
+            if tok.pos_ == "VERB" and lem not in s["verbs"]:
+                return None
+            return "strong"
+        if lem in s["weak_nouns"] and tok.pos_ == "NOUN":
+            return "weak"
+    return None
+
+
+def _sanction_subtype(tok: Token, verb: Token | None, rules: Rules) -> str:
+    s = rules.sanction
+    mods = {c.lemma_.lower() for c in tok.children}
+    head = tok.head.lemma_.lower() if tok.head is not tok else ""
+    if mods & s["lift_nouns"] or head in s["lift_nouns"]:
+        return "lift_or_ease"
+    if verb is not None:
+        vl = verb.lemma_.lower()
+        prt = {c.lower_ for c in verb.children if c.dep_ == "prt"}
+        if vl in s["lift_verbs"] and not (vl in ("draw", "roll") and not prt & {"down", "back"}):
+            return "lift_or_ease"
+        if vl in s["extend_verbs"]:
+            return "extend"
+        if vl in s["threat_verbs"]:
+            return "threaten"
+        if vl == "face" and any(c.lower_ == "or" for c in verb.doc[max(0, verb.i - 2):verb.i]):
+            return "threaten"
+    return "impose"
+
+
+def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorIndex,
+                    rules: Rules) -> tuple[list[str], list[str]]:
+    targets: list[str] = []
+    acts: list[str] = []
+    if kind == "verb":
+        # "Washington sanctioned three Iranian firms" / "officials already sanctioned"
+        objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+        if tok.dep_ in ("acl", "amod") and tok.head.pos_ in ("NOUN", "PROPN"):
+            objs.append(tok.head)
+        targets = _role_codes(objs, actors, rules)
+        acts = _role_codes([c for c in tok.children if c.dep_ == "nsubj"] + agent_of(tok), actors, rules)
+        return acts, targets
+    # prepositional targets on the noun, then on the verb
+    targets = _role_codes(prep_objects(tok, _TARGET_PREPS), actors, rules)
+    if verb is not None and not targets:
+        targets = _role_codes(prep_objects(verb, _TARGET_PREPS), actors, rules)
+        if not targets and verb.lemma_.lower() in ("hit", "target", "punish", "slap"):
+            targets = _role_codes([c for c in verb.children if c.dep_ == "dobj" and c is not tok], actors, rules)
+    if verb is not None:
+        subj = subject_of(verb)
+        if verb.tag_ == "VBN" and any(c.dep_ in ("auxpass", "agent") for c in verb.children):
+            acts = _role_codes(agent_of(verb), actors, rules)
+            if not targets:
+                targets = _role_codes([s for s in subj if s is not tok], actors, rules)
+        else:
+            acts = _role_codes([s for s in subj if s is not tok], actors, rules, set(targets))
+    # "sanctions imposed by the U.S. and EU": a participle on the noun
+    for c in tok.children:
+        if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB":
+            acts = acts or _role_codes(agent_of(c), actors, rules)
+            targets = targets or _role_codes(prep_objects(c, _TARGET_PREPS), actors, rules)
+    # noun modifiers: "U.S. sanctions" (actor) vs "Iran sanctions" (target)
+    for m in _modifier_tokens(tok):
+        for code in _role_codes([m], actors, rules):
+            if code in acts or code in targets:
+                continue
+            if targets or code in rules.igo_codes or code in _SANCTIONERS:
+                acts.append(code)
+            else:
+                targets.append(code)
+    targets = [t for t in targets if t not in acts] or targets
+    return acts, targets
+
+
+_SANCTIONERS = frozenset({"USA", "EU", "UN", "GBR", "CAN", "AUS", "JPN", "CHE", "NATO"})
+
+
+def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rules: Rules) -> bool:
+    s = rules.sanction
+    ctx = _context_words(sent, tok)
+    if ctx & s["not_sanction_context"]:
+        return False
+    if any(p in sent.text.lower() for p in s["approve_sense"]) and tok.lemma_.lower() == "sanction" \
+            and tok.pos_ == "VERB":
+        return False
+    if tok.i > 0 and tok.doc[tok.i - 1].text == "-":  # "state-sanctioned"
+        return False
+    if kind == "verb":
+        return any(c.dep_ in ("dobj", "nsubjpass", "nsubj") for c in tok.children) or tok.dep_ in ("acl", "amod")
+    vl = verb.lemma_.lower() if verb is not None else ""
+    act_verb = vl in s["impose_verbs"] | s["extend_verbs"] | s["lift_verbs"] | s["threat_verbs"] | {"face", "risk"}
+    mods = {c.lemma_.lower() for c in tok.children if c.dep_ in ("amod", "compound")}
+    participle = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in s["impose_verbs"] | s["extend_verbs"]
+                     for c in tok.children)
+    head_noun = tok.head.lemma_.lower() if tok.head is not tok else ""
+    if kind == "weak":
+        return act_verb and vl not in ("face", "risk", "set", "put") and bool(prep_objects(tok, _TARGET_PREPS) or
+                                                                             prep_objects(verb, _TARGET_PREPS))
+    return (act_verb or participle or bool(mods & s["new_modifiers"]) or head_noun in s["lift_nouns"]
+            or head_noun in s["threat_nouns"] or head_noun in ("call", "push", "campaign", "package", "round")
+            or tok.sent.start == 0 and tok.i < 20)
+
+
+def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[EventMention]:
+    out: list[EventMention] = []
+    used: set[int] = set()
+    for tok in sent:
+        kind = _sanction_trigger(tok, rules)
+        if kind is None or tok.i in used:
+            continue
+        chain, _ = governing_chain(tok)
+        verb = tok if kind == "verb" else first_verb(chain[1:])
+        if not _accept_sanction(tok, verb, kind, sent, rules):
+            continue
+        subtype = "impose" if kind == "verb" else _sanction_subtype(tok, verb, rules)
+        acts, targets = _sanction_roles(tok, verb, kind, actors, rules)
+        if kind == "weak" and not targets:
+            continue
+        skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
+        certainty = certainty_of(tok, sent, rules, skip)
+        head = tok.head.lemma_.lower()
+        if subtype == "impose" and head in rules.sanction["threat_nouns"] and certainty == "asserted":
+            owner = [c for c in tok.head.children if c.dep_ == "poss"]
+            if owner:
+                subtype = "threaten"
+            else:
+                certainty = "hypothetical"
+        for c in conj_expand([tok]):
+            used.add(c.i)
+        conf = 0.8 if kind != "weak" else 0.55
+        conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
+        out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
+                                _trigger_phrase(tok), sent, round(min(conf, 0.95), 2)))
+    return out
+
+
+# ---------------------------------------------------------------- diplomacy
+
+def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
+    d = rules.diplomacy
+    lem = tok.lemma_.lower()
+    low = tok.lower_
+    prev = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
+    children = {c.lemma_.lower() for c in tok.children}
+    if tok.pos_ in ("NOUN", "PROPN"):
+        sub = rules.diplomacy_nouns.get(f"{prev} {low}") or rules.diplomacy_nouns.get(f"{prev} {lem}")
+        sub = sub or rules.diplomacy_nouns.get(low) or rules.diplomacy_nouns.get(lem)
+        if sub is None:
+            return None
+        if lem == "talk" and low != "talks" and tok.tag_ != "NNS":
+            return None
+        if sub == "meeting_or_talks" and (children | {prev}) & d["negotiation_modifiers"]:
+            return "negotiation"
+        if sub == "meeting_or_talks" and tok.head.lemma_.lower() in d["negotiation_governors"]:
+            return "negotiation"
+        return sub
+    if tok.pos_ == "VERB":
+        return rules.diplomacy_verbs.get(lem)
+    return None
+
+
+def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, rules: Rules) -> bool:
+    d = rules.diplomacy
+    lem = tok.lemma_.lower()
+    mods = {c.lemma_.lower() for c in tok.children} | {tok.head.lemma_.lower()}
+    if mods & d["domestic_cues"]:
+        return False
+    verb = first_verb(governing_chain(tok)[0][1:]) if tok.pos_ != "VERB" else tok
+    vl = verb.lemma_.lower() if verb is not None else ""
+    objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "pobj")]
+    obj_lemmas = {o.lemma_.lower() for o in objs}
+    if subtype == "agreement_signed":
+        if tok.pos_ == "VERB":
+            if lem == "join":
+                return any(actors.code_at(o.i) in rules.igo_codes for o in objs)
+            return bool(obj_lemmas & set(rules.diplomacy_nouns)) or lem in ("ratify", "accede", "broker")
+        if lem in ("signing", "accession"):
+            return True
+        part = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in d["agreement_verbs"] for c in tok.children)
+        return vl in d["agreement_verbs"] or part or tok.sent.start == 0 and tok.i < 15 and vl == ""
+    if subtype == "visit":
+        if tok.pos_ == "VERB" and lem in ("travel", "fly", "head", "land", "arrive"):
+            preps = {"arrive": ("in", "at"), "land": ("in", "at")}.get(lem, ("to",))
+            places = prep_objects(tok, frozenset(preps))
+            return bool(places) and bool(codes_in([t for p in places for t in p.subtree], actors))
+        if lem == "stop" and not prep_objects(tok, frozenset({"in"})):
+            return False
+        return True
+    if subtype == "phone_call":
+        ctx = _context_words(sent, tok, 8)
+        if lem in ("call", "speak", "talk") or tok.lower_ == "call":
+            if not ctx & d["phone_cues"] and lem not in ("conversation",):
+                return False
+        return True
+    if subtype == "envoy_expelled_or_recalled":
+        if tok.pos_ == "VERB":
+            return any(o.lemma_.lower() in d["envoy_nouns"] for o in conj_expand(objs))
+        return True
+    if subtype == "joint_statement":
+        return lem in ("communique", "communiqué") or any(c.lower_ == "joint" for c in tok.children) \
+            or tok.i > 0 and tok.doc[tok.i - 1].lower_ == "joint"
+    if subtype == "other":
+        if lem in ("withdrawal", "exit"):
+            froms = prep_objects(tok, frozenset({"from"}))
+            return any(f.lemma_.lower() in rules.diplomacy_nouns or actors.code_at(f.i) for f in froms)
+        if lem in ("summon",):
+            return any(o.lemma_.lower() in d["envoy_nouns"] for o in objs)
+        if lem in ("sever",):
+            return bool(obj_lemmas & {"tie", "relation", "relations", "ties"})
+        return lem in ("mediate", "mediation", "mediator", "mediators") or tok.lower_ in d["nouns_other_ok"] \
+            if "nouns_other_ok" in d else lem in ("mediate", "mediation", "mediator", "mediators")
+    if subtype == "meeting_or_talks" and lem in ("host",):
+        return any(actors.code_at(o.i) for o in objs)
+    return True
+
+
+def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
+    lem = tok.lemma_.lower()
+    if tok.pos_ == "VERB":
+        if tok.dep_ == "acl" and tok.head.pos_ in ("PROPN", "NOUN"):   # "visiting Iraqi PM Salih"
+            acts = _role_codes([tok.head], actors, rules)
+        else:
+            acts = _role_codes(subject_of(tok), actors, rules)
+        places = [c for c in tok.children if c.dep_ == "dobj"]
+        places += prep_objects(tok, frozenset({"to", "in", "at"}))
+        return acts, _role_codes(places, actors, rules, set(acts))
+    acts = _role_codes([c for c in tok.children if c.dep_ == "poss"], actors, rules)
+    acts += [c for c in _role_codes([g for p in prep_objects(tok, frozenset({"by"})) for g in [p]], actors, rules)
+             if c not in acts]
+    targets = _role_codes(prep_objects(tok, frozenset({"to", "in"})), actors, rules, set(acts))
+    mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod")]
+    verb = first_verb(governing_chain(tok)[0][1:])
+    if not acts and verb is not None:
+        acts = _role_codes([s for s in subject_of(verb) if s is not tok], actors, rules, set(targets))
+    for code in _role_codes(mods, actors, rules, set(acts) | set(targets)):
+        (targets if acts and code not in acts else acts).append(code)
+    if not targets and verb is not None and lem in ("visit", "trip", "tour"):
+        targets = _role_codes(prep_objects(verb, frozenset({"to", "in"})), actors, rules, set(acts))
+    return acts, [t for t in targets if t not in acts]
+
+
+def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
+    verb = tok if tok.pos_ == "VERB" else first_verb(governing_chain(tok)[0][1:])
+    acts = _role_codes([c for c in tok.children if c.dep_ == "poss"], actors, rules)
+    if verb is not None and not acts:
+        acts = _role_codes([s for s in subject_of(verb) if s is not tok], actors, rules)
+    objs = [c for c in (verb or tok).children if c.dep_ in ("dobj", "dative", "nsubjpass")]
+    objs += prep_objects(verb or tok, frozenset({"from", "to", "with", "between", "in", "of"}))
+    targets = _role_codes(objs, actors, rules, set(acts))
+    if not targets:
+        targets = _role_codes(list(tok.subtree)[:0] + [c for c in tok.children if c is not tok],
+                              actors, rules, set(acts))
+    return acts, targets
+
+
+def _participants(tok: Token, sent: Span, actors: ActorIndex, rules: Rules) -> list[str]:
+    """Parties of a symmetric event: codes in the governing clause, else in the sentence."""
+    chain, _ = governing_chain(tok)
+    top = chain[-1]
+    codes = _role_codes([top], actors, rules)
+    if not codes:
+        codes = codes_in(sent, actors)
+    return codes
+
+
+def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[EventMention]:
+    out: list[EventMention] = []
+    seen_subtypes: set[str] = set()
+    for tok in sent:
+        subtype = _diplomacy_subtype(tok, rules)
+        if subtype is None or not _accept_diplomacy(tok, subtype, sent, actors, rules):
+            continue
+        if subtype in _SYMMETRIC:
+            parts = _participants(tok, sent, actors, rules)
+            igo = any(p in rules.igo_codes for p in parts)
+            if len(parts) < 2 and not igo and subtype not in ("agreement_signed", "negotiation"):
+                continue
+            if not parts:
+                continue
+            acts, targets = parts, []
+        elif subtype == "visit":
+            acts, targets = _visit_roles(tok, actors, rules)
+            if not acts and not targets:
+                continue
+        else:
+            acts, targets = _directed_roles(tok, actors, rules)
+            if not acts and not targets:
+                continue
+        key = subtype
+        if key in seen_subtypes:
+            continue  # one mention per subtype and sentence; merging handles the rest
+        seen_subtypes.add(key)
+        certainty = certainty_of(tok, sent, rules)
+        conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
+        out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,
+                                _trigger_phrase(tok), sent, round(conf, 2)))
+    return out
+
+
+def detect_events(doc: Doc, actors: ActorIndex, rules: Rules) -> list[EventMention]:
+    """All event mentions of the document, in text order."""
+    trig = _trigger_lemmas(rules)
+    out: list[EventMention] = []
+    for sent in doc.sents:
+        if len(sent) > 200:
+            continue  # run-on extraction noise (tables, link lists): no reliable parse
+        lemmas = {t.lemma_.lower() for t in sent}
+        if not lemmas & trig:
+            continue
+        out.extend(detect_sanctions(sent, actors, rules))
+        out.extend(detect_diplomacy(sent, actors, rules))
+    return out
+
+
+_TRIG_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _trigger_lemmas(rules: Rules) -> frozenset[str]:
+    if rules.version not in _TRIG_CACHE:
+        words: set[str] = set()
+        for key in ("strong_nouns", "weak_nouns", "verbs"):
+            for w in rules.sanction[key]:
+                words.add(w.split()[-1])
+        words |= set(rules.diplomacy_verbs) | {w.split()[-1] for w in rules.diplomacy_nouns}
+        words.add("talks")
+        _TRIG_CACHE[rules.version] = frozenset(words)
+    return _TRIG_CACHE[rules.version]

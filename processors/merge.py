@@ -1,0 +1,57 @@
+"""One event per real occurrence: repeated mentions of the same act in an article merge.
+
+Mentions merge when type, subtype and certainty agree, their parties are compatible (equal, or one
+side unknown), and their dates do not conflict. The first mention (the title, if it has one) gives the
+trigger and evidence; later mentions fill in missing parties and raise confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from processors.events import EventMention
+
+
+@dataclass
+class Occurrence:
+    first: EventMention
+    actors: list[str]
+    targets: list[str]
+    event_date: date | None
+    confidence: float
+    mentions: list[EventMention] = field(default_factory=list)
+
+
+def _compatible(a: Occurrence, m: EventMention, m_date: date | None) -> bool:
+    f = a.first
+    if (f.type, f.subtype, f.certainty) != (m.type, m.subtype, m.certainty):
+        return False
+    if a.event_date and m_date and a.event_date != m_date:
+        return False
+    if m.type == "sanction":
+        ok_a = not a.actors or not m.actors or bool(set(a.actors) & set(m.actors))
+        ok_t = not a.targets or not m.targets or bool(set(a.targets) & set(m.targets))
+        return ok_a and ok_t and bool(set(a.actors + a.targets) & set(m.actors + m.targets)
+                                      or not (a.actors + a.targets) or not (m.actors + m.targets))
+    pa, pm = set(a.actors + a.targets), set(m.actors + m.targets)
+    if f.subtype in ("visit", "envoy_expelled_or_recalled", "other"):
+        return (not a.targets or not m.targets or bool(set(a.targets) & set(m.targets))) and \
+            (not a.actors or not m.actors or bool(set(a.actors) & set(m.actors)))
+    return not pa or not pm or pa == pm or (len(pa & pm) >= 2) or pa <= pm or pm <= pa
+
+
+def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occurrence]:
+    occ: list[Occurrence] = []
+    for m, d in mentions:
+        for o in occ:
+            if _compatible(o, m, d):
+                o.mentions.append(m)
+                o.actors += [c for c in m.actors if c not in o.actors]
+                o.targets += [c for c in m.targets if c not in o.targets and c not in o.actors]
+                o.event_date = o.event_date or d
+                o.confidence = min(0.99, max(o.confidence, m.confidence) + 0.03)
+                break
+        else:
+            occ.append(Occurrence(m, list(m.actors), [t for t in m.targets if t not in m.actors], d,
+                                  m.confidence, [m]))
+    return occ

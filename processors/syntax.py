@@ -1,0 +1,87 @@
+"""Small dependency-parse helpers shared by the detectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.tokens import Token
+
+from processors.actors import ActorIndex
+
+CLAUSE_BREAKS = frozenset({"ccomp", "advcl", "relcl", "parataxis", "csubj"})
+SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
+
+
+def governing_chain(tok: Token) -> tuple[list[Token], Token | None]:
+    """Tokens from `tok` up to its clause head, and the head of the clause above (or None).
+
+    Climbs object, complement and infinitive links ("refused to [impose [sanctions]]") but stops at
+    a clause boundary, so a reporting verb ("said it would impose") does not lend its modality."""
+    chain = [tok]
+    cur = tok
+    while cur.head is not cur:
+        if cur.dep_ in CLAUSE_BREAKS:
+            return chain, cur.head
+        cur = cur.head
+        chain.append(cur)
+        if len(chain) > 12:
+            break
+    return chain, None
+
+
+def first_verb(chain: list[Token]) -> Token | None:
+    for t in chain:
+        if t.pos_ in ("VERB", "AUX") and t.dep_ != "amod":
+            return t
+    return None
+
+
+def subject_of(verb: Token) -> list[Token]:
+    """Subject tokens of a verb, borrowed from a governing verb for infinitives and conjuncts."""
+    cur = verb
+    for _ in range(4):
+        subs = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subs:
+            return subs
+        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp") and cur.head is not cur:
+            if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):
+                return [cur.head]
+            cur = cur.head
+        else:
+            break
+    return []
+
+
+def agent_of(verb: Token) -> list[Token]:
+    """The 'by X' agent of a passive verb."""
+    return [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+
+
+def codes_in(tokens: Iterable[Token], actors: ActorIndex, exclude: set[str] | None = None) -> list[str]:
+    """Distinct actor codes of the tokens, in text order."""
+    seen: list[str] = []
+    for t in sorted(tokens, key=lambda x: x.i):
+        c = actors.code_at(t.i)
+        if c and c not in seen and not (exclude and c in exclude):
+            seen.append(c)
+    return seen
+
+
+def subtree_codes(tok: Token, actors: ActorIndex, exclude: set[str] | None = None) -> list[str]:
+    return codes_in(tok.subtree, actors, exclude)
+
+
+def conj_expand(tokens: list[Token]) -> list[Token]:
+    out = list(tokens)
+    for t in tokens:
+        out.extend(c for c in t.conjuncts if c not in out)
+    return out
+
+
+def prep_objects(tok: Token, preps: frozenset[str]) -> list[Token]:
+    """Objects of the given prepositions attached to `tok` ("sanctions [on] Iran")."""
+    out = []
+    for c in tok.children:
+        if c.dep_ in ("prep", "dative") and c.lower_ in preps:
+            out.extend(g for g in c.children if g.dep_ in ("pobj", "pcomp"))
+    return out
