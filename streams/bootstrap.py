@@ -1,0 +1,72 @@
+"""The composition root: everything expensive is built here, once, at worker start, and handed down.
+
+`build(settings)` loads the spaCy model and the rules, opens and upgrades the database, and creates the
+metrics registry; the agents and web views receive the resulting `Runtime` and import none of it themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from streams.metrics import Metrics
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def newsmon_version() -> str:
+    try:
+        return version("newsmon")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+@dataclass
+class Runtime:
+    """What the agents and views need, built once per worker process."""
+
+    settings: Settings
+    metrics: Metrics
+    nlp: Any  # spacy.Language
+    rules: Any  # processors.Rules
+    engine: Any  # sqlalchemy.Engine
+    repository: Any  # storage.Repository
+    # One NLP thread: spaCy holds the GIL for most of a batch, so more threads would not add throughput,
+    # but running it off the event loop lets Kafka heartbeats, commits and the web server keep going.
+    # Scale past one core with `newsmon worker --workers N` (one process each, one consumer group).
+    nlp_executor: ThreadPoolExecutor
+    # Database writes block too; a separate thread so a slow database does not queue behind the NLP.
+    db_executor: ThreadPoolExecutor
+
+    @property
+    def model_name(self) -> str:
+        return self.settings.spacy_model
+
+    def close(self) -> None:
+        self.nlp_executor.shutdown(wait=False, cancel_futures=True)
+        self.db_executor.shutdown(wait=False, cancel_futures=True)
+        self.engine.dispose()
+
+
+def build(settings: Settings, *, metrics: Metrics | None = None) -> Runtime:
+    """Load the model and rules, open and upgrade the database, create the metrics."""
+    import processors
+    import storage
+
+    metrics = metrics or Metrics.create()
+    log.info("loading spaCy model %s", settings.spacy_model)
+    nlp = processors.load_nlp(settings.spacy_model)
+    rules = processors.load_rules()
+    engine = storage.make_engine(settings.database_url.get_secret_value())
+    storage.upgrade(engine)
+    repository = storage.Repository(engine)
+    metrics.build_info.info({"version": newsmon_version(), "model": settings.spacy_model,
+                             "rules_version": str(getattr(rules, "version", "unknown"))})
+    return Runtime(settings=settings, metrics=metrics, nlp=nlp, rules=rules, engine=engine,
+                   repository=repository,
+                   nlp_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-nlp"),
+                   db_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-db"))
