@@ -35,6 +35,8 @@ class ActorIndex:
     mentions: list[ResolvedMention] = field(default_factory=list)
     tok_code: list[str | None] = field(default_factory=list)
     tok_mention: list[int] = field(default_factory=list)   # -1 when the token is in no mention
+    tok_firm: list[bool] = field(default_factory=list)     # code comes from a firm's name ("Iran Air")
+    tok_person: list[bool] = field(default_factory=list)   # token belongs to a PERSON mention
 
     def code_at(self, i: int) -> str | None:
         return self.tok_code[i] if 0 <= i < len(self.tok_code) else None
@@ -120,7 +122,7 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
     """Resolve every entity mention of the document and index codes by token."""
     n = len(doc)
     codes: list[str | None] = [None] * n
-    idx = ActorIndex(tok_code=codes, tok_mention=[-1] * n)
+    idx = ActorIndex(tok_code=codes, tok_mention=[-1] * n, tok_firm=[False] * n, tok_person=[False] * n)
     ents = [e for e in doc.ents if e.label_ in ENTITY_LABELS]
     # pass 1: places, organisations, groups (officials' titles refer to them)
     pending_people: list[Span] = []
@@ -135,6 +137,9 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
             code, amb = None, True
         if code is None and not amb and ent.label_ in ("ORG", "FAC", "NORP", "GPE"):
             code = _resolve_org(ent, rules)
+            if code and ent.label_ in ("ORG", "FAC") and ent[-1].lower_ not in rules.org_heads:
+                for t in ent:
+                    idx.tok_firm[t.i] = True
         resolved[ent.start] = (code, amb, code or f"{ent.label_}:{key}")
         for t in ent:
             codes[t.i] = code
@@ -172,6 +177,7 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
         resolved[ent.start] = (code, False, f"PERSON:{key}")
         for t in ent:
             codes[t.i] = code
+            idx.tok_person[t.i] = True
     # single-word names the NER labelled ORG/GPE that are surnames of people named earlier
     for ent in ents:
         code, amb, key = resolved[ent.start]

@@ -13,6 +13,7 @@ _MONTH_RE = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
              r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _MD = re.compile(_MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", re.I)
 _DM = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r"(?:,?\s+(\d{4}))?", re.I)
+_YEAR = re.compile(r"\b(?:in|since|of)\s+((?:19|20)\d\d)\b")
 _REL = re.compile(r"\b(yesterday|today|tonight|tomorrow|earlier this month|this month|last month|"
                   r"last week|this week|next week|" + "|".join(_WEEKDAYS) + r")\b", re.I)
 
@@ -47,6 +48,9 @@ def resolve_date(text: str, published: date | None, future: bool = False) -> dat
     m = _DM.search(text)
     if m:
         return _month_day(_MONTHS[m.group(2)[:3].lower()], int(m.group(1)), m.group(3), published)
+    m = _YEAR.search(text)
+    if m and (published is None or int(m.group(1)) != published.year):
+        return date(int(m.group(1)), 1, 1)  # "in 2014": the start of the year named
     if published is None:
         return None
     m = _REL.search(text)

@@ -39,6 +39,7 @@ class EventMention:
     trigger_span: tuple[int, int]     # token span of the trigger phrase
     sent: Span
     confidence: float
+    headline: bool = False            # a compressed title mention: the body decides its certainty
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -68,11 +69,35 @@ def _group_code(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
     return None
 
 
-def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=None) -> list[str]:
+def _firm_code(tok: Token, code: str, actors: ActorIndex) -> bool:
+    """True when every token giving `code` under `tok` belongs to a firm's name."""
+    toks = [x for x in tok.subtree if actors.tok_code[x.i] == code]
+    return bool(toks) and all(actors.tok_firm[x.i] for x in toks)
+
+
+_PERSONAL = frozenset({"he", "she", "his", "her", "him"})
+
+
+def _pronoun_code(tok: Token, actors: ActorIndex) -> str | None:
+    """He/she/his/her -> the code of the nearest person named before (within ~60 tokens)."""
+    for i in range(tok.i - 1, max(-1, tok.i - 60), -1):
+        if actors.tok_person[i] and actors.tok_code[i]:
+            return actors.tok_code[i]
+    return None
+
+
+def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=None,
+                firms: bool = True) -> list[str]:
     out: list[str] = []
     for t in conj_expand(tokens):
         g = _group_code(t, actors, rules)
-        found = [g] if g else subtree_codes(t, actors, exclude)
+        if g:
+            found = [g]
+        elif t.lower_ in _PERSONAL:
+            pc = _pronoun_code(t, actors)
+            found = [pc] if pc else []
+        else:
+            found = [c for c in subtree_codes(t, actors, exclude) if firms or not _firm_code(t, c, actors)]
         for c in found:
             if c not in out and not (exclude and c in exclude):
                 out.append(c)
@@ -150,7 +175,9 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             if not targets:
                 targets = _role_codes([s for s in subj if s is not tok], actors, rules)
         else:
-            acts = _role_codes([s for s in subj if s is not tok], actors, rules, set(targets))
+            acts = _role_codes([s for s in subj if s is not tok], actors, rules, None, firms=False)
+            if not acts and subj and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
+                return ["<firm>"], targets  # a company's commercial "sanctions" are not sanctions
     # "sanctions imposed by the U.S. and EU": a participle on the noun
     for c in tok.children:
         if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB":
@@ -169,6 +196,8 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
     return acts, targets
 
 
+_AUTHORISE = frozenset({"face", "risk", "approve", "authorize", "authorise", "ok", "okay", "endorse", "win",
+                        "urge", "seek", "consider", "propose", "want", "demand", "recommend"})
 _SANCTIONERS = frozenset({"USA", "EU", "UN", "GBR", "CAN", "AUS", "JPN", "CHE", "NATO"})
 
 
@@ -176,6 +205,8 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
     s = rules.sanction
     ctx = _context_words(sent, tok)
     if ctx & s["not_sanction_context"]:
+        return False
+    if tok.head.lower_ in ("under", "breaking", "violating", "evading", "despite"):  # background regime
         return False
     if any(p in sent.text.lower() for p in s["approve_sense"]) and tok.lemma_.lower() == "sanction" \
             and tok.pos_ == "VERB":
@@ -185,7 +216,7 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
     if kind == "verb":
         return any(c.dep_ in ("dobj", "nsubjpass", "nsubj") for c in tok.children) or tok.dep_ in ("acl", "amod")
     vl = verb.lemma_.lower() if verb is not None else ""
-    act_verb = vl in s["impose_verbs"] | s["extend_verbs"] | s["lift_verbs"] | s["threat_verbs"] | {"face", "risk"}
+    act_verb = vl in s["impose_verbs"] | s["extend_verbs"] | s["lift_verbs"] | s["threat_verbs"] | _AUTHORISE
     mods = {c.lemma_.lower() for c in tok.children if c.dep_ in ("amod", "compound")}
     participle = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in s["impose_verbs"] | s["extend_verbs"]
                      for c in tok.children)
@@ -195,7 +226,12 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
                                                                              prep_objects(verb, _TARGET_PREPS))
     return (act_verb or participle or bool(mods & s["new_modifiers"]) or head_noun in s["lift_nouns"]
             or head_noun in s["threat_nouns"] or head_noun in ("call", "push", "campaign", "package", "round")
-            or tok.sent.start == 0 and tok.i < 20)
+            or _headline(tok) and bool(prep_objects(tok, _TARGET_PREPS) or _modifier_tokens(tok)))
+
+
+def _headline(tok: Token) -> bool:
+    """The first sentence of an article (its title, in AG-style items the title run into the lead)."""
+    return tok.sent.start == 0 and tok.i < 20
 
 
 def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[EventMention]:
@@ -211,7 +247,7 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
             continue
         subtype = "impose" if kind == "verb" else _sanction_subtype(tok, verb, rules)
         acts, targets = _sanction_roles(tok, verb, kind, actors, rules)
-        if kind == "weak" and not targets:
+        if acts == ["<firm>"] or (kind == "weak" and not targets):
             continue
         skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
         certainty = certainty_of(tok, sent, rules, skip)
@@ -227,7 +263,8 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         conf = 0.8 if kind != "weak" else 0.55
         conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
         out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
-                                _trigger_phrase(tok), sent, round(min(conf, 0.95), 2)))
+                                _trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
+                                headline=_headline(tok) and (verb is None or verb.i >= 20)))
     return out
 
 
@@ -262,12 +299,18 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     mods = {c.lemma_.lower() for c in tok.children} | {tok.head.lemma_.lower()}
     if mods & d["domestic_cues"]:
         return False
+    if lem == "talk" and any(c.dep_ == "prep" and c.lower_ in ("of", "about") for c in tok.children):
+        return False  # "talks of war crimes": speaks of
+    if tok.head.lower_ in ("under", "despite", "violating", "breaching") and tok.dep_ == "pobj":
+        return False  # background framework: "under an agreement with the UN"
     verb = first_verb(governing_chain(tok)[0][1:]) if tok.pos_ != "VERB" else tok
     vl = verb.lemma_.lower() if verb is not None else ""
     objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "pobj")]
     obj_lemmas = {o.lemma_.lower() for o in objs}
     if subtype == "agreement_signed":
         if tok.pos_ == "VERB":
+            if lem == "agree":
+                return _agree_is_agreement(tok, actors, rules)
             if lem == "join":
                 return any(actors.code_at(o.i) in rules.igo_codes for o in objs)
             return bool(obj_lemmas & set(rules.diplomacy_nouns)) or lem in ("ratify", "accede", "broker")
@@ -276,6 +319,8 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
         part = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in d["agreement_verbs"] for c in tok.children)
         return vl in d["agreement_verbs"] or part or tok.sent.start == 0 and tok.i < 15 and vl == ""
     if subtype == "visit":
+        if not _official_visitor(tok, actors, rules):
+            return False
         if tok.pos_ == "VERB" and lem in ("travel", "fly", "head", "land", "arrive"):
             preps = {"arrive": ("in", "at"), "land": ("in", "at")}.get(lem, ("to",))
             places = prep_objects(tok, frozenset(preps))
@@ -304,11 +349,40 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
             return any(o.lemma_.lower() in d["envoy_nouns"] for o in objs)
         if lem in ("sever",):
             return bool(obj_lemmas & {"tie", "relation", "relations", "ties"})
-        return lem in ("mediate", "mediation", "mediator", "mediators") or tok.lower_ in d["nouns_other_ok"] \
-            if "nouns_other_ok" in d else lem in ("mediate", "mediation", "mediator", "mediators")
+        return lem in ("mediate", "mediation", "mediator", "mediators")
     if subtype == "meeting_or_talks" and lem in ("host",):
         return any(actors.code_at(o.i) for o in objs)
     return True
+
+
+_NON_OFFICIAL = frozenset({"team", "player", "fan", "tourist", "student", "company", "firm", "investor",
+                           "executive", "family", "star", "band", "athlete", "pilgrim", "worker", "crew",
+                           "squad", "club", "artist", "singer", "actor", "scientist", "ceo", "buyer"})
+
+
+def _agree_is_agreement(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
+    """"Pakistan and India agreed to reopen a rail link": two parties agree on a joint course.
+
+    Not when what they agree on is itself a sanction (that is the sanction event)."""
+    subj = conj_expand(subject_of(tok))
+    partners = prep_objects(tok, frozenset({"with"}))
+    parties = _role_codes(subj + partners, actors, rules, firms=False)
+    what = [c for c in tok.children if c.dep_ in ("xcomp", "dobj", "ccomp")]
+    if not what or len(parties) < 2:
+        return False
+    sanction_words = rules.sanction["strong_nouns"] | rules.sanction["weak_nouns"]
+    return not any(t.lemma_.lower() in sanction_words for w in what for t in w.subtree)
+
+
+def _official_visitor(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
+    """Visits count between officials: a team's or a firm's trip is not diplomacy."""
+    verb = tok if tok.pos_ == "VERB" else first_verb(governing_chain(tok)[0][1:])
+    heads = [c for c in tok.children if c.dep_ == "poss"]
+    if verb is not None:
+        heads += subject_of(verb)
+    if tok.dep_ == "acl":
+        heads.append(tok.head)
+    return not any(h.lemma_.lower() in _NON_OFFICIAL for h in heads)
 
 
 def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
@@ -333,7 +407,14 @@ def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str
         (targets if acts and code not in acts else acts).append(code)
     if not targets and verb is not None and lem in ("visit", "trip", "tour"):
         targets = _role_codes(prep_objects(verb, frozenset({"to", "in"})), actors, rules, set(acts))
+    if not targets and lem in ("tour", "trip"):
+        targets = _role_codes(prep_objects(tok, frozenset({"of", "through", "across"})), actors, rules, set(acts))
     return acts, [t for t in targets if t not in acts]
+
+
+def _places_in(sent: Span, actors: ActorIndex, exclude: set[str]) -> list[str]:
+    """Codes of place names (GPE) in the sentence: the host when the text names no destination."""
+    return codes_in([t for t in sent if t.ent_type_ == "GPE"], actors, exclude)
 
 
 def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
@@ -354,9 +435,9 @@ def _participants(tok: Token, sent: Span, actors: ActorIndex, rules: Rules) -> l
     """Parties of a symmetric event: codes in the governing clause, else in the sentence."""
     chain, _ = governing_chain(tok)
     top = chain[-1]
-    codes = _role_codes([top], actors, rules)
-    if not codes:
-        codes = codes_in(sent, actors)
+    codes = _role_codes([top], actors, rules, firms=False)
+    if len(codes) < 2 and not any(c in rules.igo_codes for c in codes):
+        codes += [c for c in codes_in([t for t in sent if not actors.tok_firm[t.i]], actors) if c not in codes]
     return codes
 
 
@@ -379,6 +460,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
             acts, targets = _visit_roles(tok, actors, rules)
             if not acts and not targets:
                 continue
+            if acts and not targets:
+                targets = _places_in(sent, actors, set(acts))
         else:
             acts, targets = _directed_roles(tok, actors, rules)
             if not acts and not targets:
@@ -390,7 +473,7 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         certainty = certainty_of(tok, sent, rules)
         conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
         out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,
-                                _trigger_phrase(tok), sent, round(conf, 2)))
+                                _trigger_phrase(tok), sent, round(conf, 2), headline=_headline(tok)))
     return out
 
 
@@ -406,7 +489,29 @@ def detect_events(doc: Doc, actors: ActorIndex, rules: Rules) -> list[EventMenti
             continue
         out.extend(detect_sanctions(sent, actors, rules))
         out.extend(detect_diplomacy(sent, actors, rules))
+    _fill_sanction_roles(out, actors, rules)
     return out
+
+
+def _fill_sanction_roles(mentions: list[EventMention], actors: ActorIndex, rules: Rules) -> None:
+    """Discourse defaults for sanction roles the sentence leaves implicit: the actor of the previous
+    sanction mention, and the state the article is most about as the target. Lower confidence."""
+    counts: dict[str, int] = {}
+    for m in actors.mentions:
+        if m.code and len(m.code) == 3 and m.code.isupper():
+            counts[m.code] = counts.get(m.code, 0) + 1
+    last_actors: tuple[str, ...] = ()
+    for i, m in enumerate(mentions):
+        if m.type != "sanction":
+            continue
+        if not m.actors and last_actors and not set(last_actors) & set(m.targets):
+            m.actors, m.confidence = last_actors, round(m.confidence - 0.15, 2)
+        if not m.targets:
+            ranked = sorted((c for c in counts if c not in m.actors), key=lambda c: -counts[c])
+            if ranked:
+                m.targets, m.confidence = (ranked[0],), round(m.confidence - 0.15, 2)
+        if m.actors:
+            last_actors = m.actors
 
 
 _TRIG_CACHE: dict[str, frozenset[str]] = {}

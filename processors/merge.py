@@ -15,6 +15,7 @@ from processors.events import EventMention
 @dataclass
 class Occurrence:
     first: EventMention
+    certainty: str
     actors: list[str]
     targets: list[str]
     event_date: date | None
@@ -24,7 +25,10 @@ class Occurrence:
 
 def _compatible(a: Occurrence, m: EventMention, m_date: date | None) -> bool:
     f = a.first
-    if (f.type, f.subtype, f.certainty) != (m.type, m.subtype, m.certainty):
+    if (f.type, f.subtype) != (m.type, m.subtype):
+        return False
+    # a headline mention takes the certainty of the body mention that reports the same act
+    if a.certainty != m.certainty and not (f.headline and len(a.mentions) == 1) and not m.headline:
         return False
     if a.event_date and m_date and a.event_date != m_date:
         return False
@@ -45,6 +49,8 @@ def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occ
     for m, d in mentions:
         for o in occ:
             if _compatible(o, m, d):
+                if o.first.headline and len(o.mentions) == 1 and not m.headline:
+                    o.certainty = m.certainty
                 o.mentions.append(m)
                 o.actors += [c for c in m.actors if c not in o.actors]
                 o.targets += [c for c in m.targets if c not in o.targets and c not in o.actors]
@@ -52,6 +58,6 @@ def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occ
                 o.confidence = min(0.99, max(o.confidence, m.confidence) + 0.03)
                 break
         else:
-            occ.append(Occurrence(m, list(m.actors), [t for t in m.targets if t not in m.actors], d,
+            occ.append(Occurrence(m, m.certainty, list(m.actors), [t for t in m.targets if t not in m.actors], d,
                                   m.confidence, [m]))
     return occ

@@ -5,58 +5,90 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from processors.rules import Rules
-from processors.syntax import governing_chain
 
 _DATE_LABELS = frozenset({"DATE", "TIME"})
-_SCHEDULE_VERBS = frozenset({"plan", "schedule", "set", "due", "slate", "expect", "arrange", "prepare"})
+_SCHEDULE_VERBS = frozenset({"plan", "schedule", "set", "due", "slate", "arrange", "prepare"})
+_STOP = frozenset({"ccomp", "advcl", "relcl", "parataxis", "csubj", "acl"})
 
 
 def _has_date(tok: Token) -> bool:
     return any(t.ent_type_ in _DATE_LABELS for t in tok.subtree)
 
 
-def certainty_of(trigger: Token, sent: Span, rules: Rules, skip_lemmas: frozenset[str] = frozenset()) -> str:
-    """Modality cues on the path from the trigger up to its clause head decide; reporting verbs don't.
+def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
+    """The trigger and the words that govern it inside its clause, and the word above the clause.
 
-    `skip_lemmas` are cue words that are part of the trigger itself (the 'threaten' of a threat)."""
+    Objects, prepositions and infinitives are climbed ("refused to [impose [sanctions]]"); a subject
+    climbs only when it is the trigger itself ("talks could resume"); conjuncts and clause links stop
+    the climb, so "does not object ... and is negotiating" keeps the negation to its own verb."""
+    chain = [trigger]
+    cur = trigger
+    while cur.head is not cur and len(chain) < 12:
+        dep = cur.dep_
+        if dep in _STOP or dep == "conj":
+            return chain, cur.head
+        if dep in ("nsubj", "nsubjpass") and cur is not trigger:
+            return chain, None
+        cur = cur.head
+        chain.append(cur)
+    return chain, None
+
+
+def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
+                          skip_lemmas: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """(certainty, the cue that decided it). `skip_lemmas` are cue words that belong to the trigger
+    itself (the 'threaten' of a threat)."""
     m = rules.modality
-    chain, above = governing_chain(trigger)
-    hypothetical = False
+    chain, above = _modal_chain(trigger)
+    hyp = ""
     for k, t in enumerate(chain):
         lem = t.lemma_.lower()
         own = k == 0 or lem in skip_lemmas
         for c in t.children:
             cl = c.lower_
-            if c.dep_ == "neg" or (c.dep_ == "det" and cl == "no") or (c.dep_ == "prep" and cl == "without"):
-                if not own or c.dep_ != "prep":
-                    return "negated"
+            if c.dep_ == "neg" or (c.dep_ == "det" and cl == "no"):
+                return "negated", f"{cl} on {t.text}"
+            if c.dep_ == "prep" and cl == "without" and not own:
+                return "negated", f"without on {t.text}"
             if c.dep_ == "aux" and cl in m["hypothetical_aux"]:
-                hypothetical = True
+                hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ == "mark" and cl in m["conditional_marks"]:
-                hypothetical = True
+                hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ in ("amod", "compound") and c.lemma_.lower() in m["hypothetical_adjs"] and k <= 1:
-                hypothetical = True
+                hyp = hyp or f"{c.text} on {t.text}"
             if c.dep_ == "prt" and f"{lem} {cl}" in m["negation_verbs"]:
-                return "negated"
+                return "negated", f"{lem} {cl}"
         if own:
             continue
         if lem in m["negation_verbs"] and t.pos_ in ("VERB", "NOUN"):
-            return "negated"
+            return "negated", lem
         if t.pos_ in ("VERB", "AUX", "ADJ") and (lem in m["hypothetical_verbs"] or lem in m["hypothetical_adjs"]):
             # "plans to visit China next week" is a scheduled act, not a vague plan
-            if lem in _SCHEDULE_VERBS and _has_date(t) and lem != "expect":
+            if lem in _SCHEDULE_VERBS and _has_date(t):
                 continue
-            hypothetical = True
+            hyp = hyp or lem
         if t.pos_ in ("NOUN", "PROPN") and lem in m["hypothetical_nouns"] and k <= 3:
-            hypothetical = True
+            hyp = hyp or lem
     if above is not None:
         lem = above.lemma_.lower()
-        if lem in m["negation_verbs"] and lem != "block":
-            return "negated"
-        if lem in m["hypothetical_verbs"] and lem not in m["reporting_verbs"]:
-            hypothetical = True
-        if any(c.dep_ == "mark" and c.lower_ in m["conditional_marks"] for c in chain[-1].children):
-            hypothetical = True
+        if lem in m["negation_verbs"] and chain[-1].dep_ != "conj":
+            return "negated", f"above {lem}"
+        if chain[-1].dep_ == "conj":
+            if any(c.dep_ == "aux" and c.lower_ in m["hypothetical_aux"] for c in above.children) and \
+                    not any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in chain[-1].children):
+                hyp = hyp or "conjunct modal"
+        elif lem in m["hypothetical_verbs"] and lem not in m["reporting_verbs"] and chain[-1].dep_ != "relcl":
+            hyp = hyp or f"above {lem}"
+        elif above.pos_ == "NOUN" and lem in m["hypothetical_nouns"] and chain[-1].dep_ == "acl":
+            hyp = hyp or f"above {lem}"
+        if any(c.dep_ == "dobj" and c.lemma_.lower() in m["hypothetical_nouns"] for c in above.children) \
+                and chain[-1].dep_ == "advcl":
+            hyp = hyp or "above object"
     if sent.text.rstrip().endswith("?"):
-        hypothetical = True
-    return "hypothetical" if hypothetical else "asserted"
+        hyp = hyp or "question"
+    return ("hypothetical", hyp) if hyp else ("asserted", "")
+
+
+def certainty_of(trigger: Token, sent: Span, rules: Rules, skip_lemmas: frozenset[str] = frozenset()) -> str:
+    """Modality cues on the path from the trigger up to its clause head decide; reporting verbs don't."""
+    return certainty_with_reason(trigger, sent, rules, skip_lemmas)[0]

@@ -110,10 +110,10 @@ def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> An
         if eid in seen:
             continue
         seen.add(eid)
-        cameo, goldstein, plover = codes_for(f.type, f.subtype, f.certainty, f.trigger.lemma_.lower())
+        cameo, goldstein, plover = codes_for(f.type, f.subtype, occ.certainty, f.trigger.lemma_.lower())
         events.append(Event(
             id=eid, article_id=article.id, type=f.type, subtype=f.subtype,
-            actors=tuple(occ.actors), targets=tuple(occ.targets), certainty=f.certainty,
+            actors=tuple(occ.actors), targets=tuple(occ.targets), certainty=occ.certainty,
             trigger=text[trig_start:trig_end], evidence=Evidence(text=text[s:e].strip() or text[s:e],
                                                                  start=s, end=e),
             event_date=occ.event_date, confidence=round(occ.confidence, 2), cameo=cameo,

@@ -51,6 +51,7 @@ class Rules:
     named_groups: Mapping[str, str | None]
     group_words: Mapping[str, str]
     titles: frozenset[str]
+    org_heads: frozenset[str]              # head words that make an ORG part of a state
     country_titles: Mapping[str, str]
     office_full: Mapping[str, str]
     office_surnames: Mapping[str, str]
@@ -109,6 +110,7 @@ def load_rules(version: str | None = None) -> Rules:
         named_groups=_frozen(gaz["named_groups"]),
         group_words=_frozen(gaz["group_words"]),
         titles=_fs(gaz["head_of_state_titles"]),
+        org_heads=_fs(gaz["org_head_words"]),
         country_titles=_frozen(gaz["country_specific_titles"]),
         office_full=_frozen(office["full"]),
         office_surnames=_frozen(office["surnames"]),

@@ -44,6 +44,9 @@ def subject_of(verb: Token) -> list[Token]:
         if subs:
             return subs
         if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp") and cur.head is not cur:
+            agents = agent_of(cur)
+            if agents:
+                return agents  # "measures adopted by the NAM to boycott ..."
             if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):
                 return [cur.head]
             cur = cur.head
@@ -67,7 +70,28 @@ def codes_in(tokens: Iterable[Token], actors: ActorIndex, exclude: set[str] | No
     return seen
 
 
+_NP_DEPS = frozenset({"compound", "amod", "poss", "nmod", "appos", "conj", "det", "npadvmod", "nummod"})
+
+
+def np_tokens(tok: Token, depth: int = 0) -> list[Token]:
+    """The noun phrase core of `tok`: modifiers, appositions, conjuncts and 'of' objects, but not
+    relative clauses or other attachments ("measures adopted by X" is not X)."""
+    out = [tok]
+    if depth > 6:
+        return out
+    for c in tok.children:
+        if c.dep_ in _NP_DEPS:
+            out.extend(np_tokens(c, depth + 1))
+        elif c.dep_ == "prep" and c.lower_ in ("of", "from"):
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    out.extend(np_tokens(g, depth + 1))
+    return out
+
+
 def subtree_codes(tok: Token, actors: ActorIndex, exclude: set[str] | None = None) -> list[str]:
+    if tok.pos_ in ("NOUN", "PROPN", "PRON", "NUM", "ADJ"):
+        return codes_in(np_tokens(tok), actors, exclude)
     return codes_in(tok.subtree, actors, exclude)
 
 
