@@ -1,0 +1,244 @@
+"""The dashboards and alerts, checked for real: a `newsmon worker` process on the real broker and its own
+PostgreSQL database processes articles we publish, a real Prometheus scrapes it every second with the
+project's rules, and then EVERY panel query of EVERY dashboard and EVERY alerting rule runs through
+Prometheus's HTTP API, and EVERY SQL panel runs on the database the worker's migrations created.
+
+A panel passes only if its query parses and returns at least one finite value: a renamed metric, a wrong
+label or a histogram without observations shows up here as an empty or NaN panel.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from schemas import Article
+from streams.health import scrape
+from tests.integration.observability.processes import (
+    NEWSMON,
+    Prometheus,
+    Worker,
+    free_port,
+    prometheus_config,
+    start_prometheus,
+    start_worker,
+    stop,
+    wait_for,
+)
+from tests.unit.observability.catalogue import metric_names_in
+from tests.unit.observability.deploy_modules import GRAFANA_DIR, PROMETHEUS_DIR, build_dashboards, grafana_queries
+
+# Windows wide enough to hold the whole test run, so every rate sees the articles we publish.
+PROMQL_VALUES = {"__rate_interval": "5m", "__range": "15m", "__interval": "1m", "instance": ".*"}
+SQL_VALUES = {"__interval": "1h", "instance": ".*"}
+BOARDS = {p.name: json.loads(p.read_text()) for p in sorted((GRAFANA_DIR / "dashboards").glob("*.json"))}
+RULES = [r for g in yaml.safe_load((PROMETHEUS_DIR / "rules" / "newsmon.yml").read_text())["groups"]
+         for r in g["rules"] if "alert" in r]
+
+# Articles written for this test: two waves, so every counter and histogram series is seen rising between
+# scrapes (a series that first appears already at its final value has no rate).
+WAVES = [
+    [("Canada imposes sanctions on Belarus",
+      "OTTAWA - Canada imposed sanctions on Belarus on Tuesday, freezing the assets of 20 officials and "
+      "banning exports of aircraft parts, the foreign ministry said."),
+     ("Brazil's president visits Argentina",
+      "BUENOS AIRES - Brazil's president visited Argentina on Friday for talks on energy and trade with his "
+      "Argentine counterpart.")],
+    [("Australia lifts sanctions on Fiji",
+      "CANBERRA - Australia lifted sanctions on Fiji on Thursday, ending travel bans on its military leaders "
+      "after elections were held."),
+     ("Japan and India sign trade agreement",
+      "TOKYO - Japan and India signed a trade agreement on Wednesday after two years of negotiations, the two "
+      "governments said in a joint statement.")],
+]
+NOT_JSON = b"this is not an article {"
+
+
+@dataclass
+class Stack:
+    worker: Worker
+    prometheus: Prometheus
+    database_url: str
+    started: datetime
+
+
+def _panel_params(kind: str) -> list:
+    out = []
+    for name, board in BOARDS.items():
+        for panel, target in build_dashboards.iter_queries(board):
+            if (kind == "promql") == ("expr" in target):
+                out.append(pytest.param(name, panel["title"], target,
+                                        id=f"{name}:{panel['title']}:{target['refId']}"))
+    return out
+
+
+def _publish(bootstrap: str, topic: str, wave: list[tuple[str, str]], tag: str) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    now = datetime.now(timezone.utc)
+    for title, body in wave:
+        article = Article(id=f"obs-{tag}-{uuid.uuid4().hex[:8]}", title=title, text=body,
+                          url=f"https://example.org/obs/{uuid.uuid4().hex[:8]}", source="newsmon test",
+                          published=now)
+        producer.send(topic, key=article.id.encode(), value=article.model_dump_json().encode())
+    producer.send(topic, key=b"bad", value=NOT_JSON)  # becomes a dead letter (reason not_json)
+    producer.flush(timeout=30)
+    producer.close()
+
+
+def _persisted(worker: Worker) -> float:
+    try:
+        return scrape(worker.metrics_url()).total("newsmon_articles_persisted_total")
+    except Exception:  # noqa: BLE001 - not up yet counts as nothing persisted
+        return 0.0
+
+
+def _prom_value(prometheus: Prometheus, expr: str) -> float:
+    result = prometheus.query(expr).get("data", {}).get("result", [])
+    return float(result[0]["value"][1]) if result else -1.0
+
+
+@pytest.fixture(scope="module")
+def database(postgres_url):
+    """A fresh PostgreSQL database of this module's own; the worker's migrations create the schema."""
+    name = f"t_obs_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def stack(kafka_bootstrap, database, tmp_path_factory):
+    """Worker + Prometheus, with two waves of articles processed and scraped."""
+    workdir: Path = tmp_path_factory.mktemp("observability")
+    # Own topics and consumer group (the same shape as the unique_prefix fixture, at module scope).
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    web_port, prom_port = free_port(), free_port()
+    env = {"NEWSMON_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSMON_TOPIC_PREFIX": prefix,
+           "NEWSMON_DATABASE_URL": database, "NEWSMON_WEB_HOST": "127.0.0.1", "NEWSMON_WEB_PORT": str(web_port),
+           "NEWSMON_DATA_DIR": str(workdir / "faust"), "NEWSMON_ARTICLES_PARTITIONS": "2"}
+    started = datetime.now(timezone.utc)
+    worker = start_worker(env, web_port, workdir / "worker.log")
+    prometheus = None
+    try:
+        prometheus = start_prometheus(prometheus_config(web_port, prom_port), workdir, prom_port)
+        wait_for("Prometheus to scrape the worker (up == 1)",
+                 lambda: _prom_value(prometheus, 'up{job="newsmon-worker"}') == 1, timeout=60)
+        topic = f"{prefix}news.articles"
+        expected = 0
+        for i, wave in enumerate(WAVES):
+            _publish(kafka_bootstrap, topic, wave, str(i))
+            expected += len(wave)
+            wait_for(f"the worker to persist {expected} articles", lambda: _persisted(worker) >= expected,
+                     timeout=240, detail=lambda: (worker.log.read_text(errors="replace")[-3000:]))
+            wait_for("Prometheus to scrape the persisted count",
+                     lambda: _prom_value(prometheus, "max(newsmon_articles_persisted_total)") >= expected,
+                     timeout=30)
+            time.sleep(6)  # the lag timer (5 s) and a few more scrapes
+        yield Stack(worker=worker, prometheus=prometheus, database_url=database, started=started)
+    finally:
+        if prometheus is not None:
+            prometheus.stop()
+        stop(worker.proc)
+
+
+@pytest.mark.parametrize(("dashboard", "title", "target"), _panel_params("promql"))
+def test_every_promql_panel_returns_data(stack, dashboard, title, target):
+    expr = grafana_queries.promql(target["expr"], PROMQL_VALUES)
+    answer = stack.prometheus.query(expr)
+    assert answer.get("status") == "success", f"{dashboard}: {title!r} does not run: {answer.get('error')}\n{expr}"
+    result = answer["data"]["result"]
+    assert result, f"{dashboard}: {title!r} returned no series\n{expr}"
+    values = [float(r["value"][1]) for r in result]
+    assert any(math.isfinite(v) for v in values), f"{dashboard}: {title!r} returned only {values}\n{expr}"
+
+
+def test_dashboard_variables_list_the_worker(stack):
+    for name, board in BOARDS.items():
+        for var in board["templating"]["list"]:
+            selector = var["definition"][len("label_values("):-1].rsplit(",", 1)[0]
+            result = stack.prometheus.query(selector)["data"]["result"]
+            instances = {r["metric"]["instance"] for r in result}
+            assert instances == {stack.worker.url.removeprefix("http://")}, f"{name}: ${var['name']}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["alert"] for r in RULES])
+def test_every_alert_expression_runs_and_selects_exported_series(stack, rule):
+    answer = stack.prometheus.query(rule["expr"])
+    assert answer.get("status") == "success", f"{rule['alert']}: {answer.get('error')}"
+    for metric in metric_names_in(rule["expr"]) or {"up"}:
+        found = stack.prometheus.query(f"count({{__name__=\"{metric}\", job=\"newsmon-worker\"}})")
+        assert found["data"]["result"], f"{rule['alert']} selects {metric}, which the worker does not export"
+
+
+def test_prometheus_loaded_every_rule_and_evaluates_it_without_error(stack):
+    groups = stack.prometheus.api("/api/v1/rules")["data"]["groups"]
+    loaded = {r["name"]: r for g in groups for r in g["rules"]}
+    assert set(loaded) == {r["alert"] for r in RULES}
+    wait_for("every rule to have been evaluated",
+             lambda: all(r.get("lastEvaluation", "").startswith("2") and r["health"] != "unknown"
+                         for g in stack.prometheus.api("/api/v1/rules")["data"]["groups"] for r in g["rules"]),
+             timeout=20)
+    for g in stack.prometheus.api("/api/v1/rules")["data"]["groups"]:
+        for r in g["rules"]:
+            assert r["health"] == "ok", f"{r['name']}: {r.get('lastError')}"
+
+
+def test_a_healthy_pipeline_raises_no_alert(stack):
+    alerts = stack.prometheus.api("/api/v1/alerts")["data"]["alerts"]
+    assert alerts == [], f"alerts active on a healthy pipeline: {alerts}"
+
+
+@pytest.mark.parametrize(("dashboard", "title", "target"), _panel_params("sql"))
+def test_every_sql_panel_runs_on_the_migrated_schema(stack, dashboard, title, target):
+    now = datetime.now(timezone.utc)
+    sql = grafana_queries.postgres_sql(target["rawSql"], now - timedelta(days=7), now + timedelta(minutes=5),
+                                       SQL_VALUES)
+    engine = create_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(sql)).fetchall()
+    finally:
+        engine.dispose()
+    assert rows, f"{dashboard}: {title!r} returned no rows from the articles the worker persisted\n{sql}"
+    if target["format"] == "time_series":
+        assert all(isinstance(r[0], int | float) or hasattr(r[0], "is_finite") for r in rows), rows[:3]
+
+
+def test_newsmon_status_reads_the_real_worker(stack):
+    result = subprocess.run([str(NEWSMON), "status", "--url", stack.worker.url, "--interval", "1", "--json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    h = json.loads(result.stdout)
+    assert h["workers"][0]["up"] is True and h["workers"][0]["model"]
+    assert set(h["events_total"]) == {"sanction", "diplomacy"}
+    assert h["deadletters_total"].get("not_json") == len(WAVES)
+    assert h["lag"], "no lag per partition reported"
+
+
+def test_a_stopped_worker_is_seen_down(stack):
+    """Last: stop the worker; the NewsmonWorkerDown expression turns non-empty, `newsmon status` says so."""
+    stop(stack.worker.proc)
+    (down_rule,) = [r for r in RULES if r["alert"] == "NewsmonWorkerDown"]
+    wait_for("up == 0 for the stopped worker",
+             lambda: stack.prometheus.query(down_rule["expr"])["data"]["result"], timeout=30)
+    result = subprocess.run([str(NEWSMON), "status", "--url", stack.worker.url, "--interval", "0.5"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "cannot reach the worker" in result.stderr
