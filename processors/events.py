@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from processors.actors import ActorIndex
-from processors.modality import certainty_of
+from processors.modality import certainty_of, certainty_with_reason
 from processors.rules import Rules
 from processors.syntax import (
     agent_of,
@@ -40,6 +40,7 @@ class EventMention:
     sent: Span
     confidence: float
     headline: bool = False            # a compressed title mention: the body decides its certainty
+    why: str = ""                     # the modality cue that decided the certainty (for review)
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -76,13 +77,21 @@ def _firm_code(tok: Token, code: str, actors: ActorIndex) -> bool:
 
 
 _PERSONAL = frozenset({"he", "she", "his", "her", "him"})
+_NONPERSONAL = frozenset({"it", "its", "they", "their", "them"})
 
 
 def _pronoun_code(tok: Token, actors: ActorIndex) -> str | None:
-    """He/she/his/her -> the code of the nearest person named before (within ~60 tokens)."""
+    """He/she/his/her -> the nearest person named before; it/its/they -> the nearest state or body
+    (not a firm, not a person) named before; within ~60 tokens."""
+    personal = tok.lower_ in _PERSONAL
     for i in range(tok.i - 1, max(-1, tok.i - 60), -1):
-        if actors.tok_person[i] and actors.tok_code[i]:
-            return actors.tok_code[i]
+        code = actors.tok_code[i]
+        if not code:
+            continue
+        if personal and actors.tok_person[i]:
+            return code
+        if not personal and not actors.tok_person[i] and not actors.tok_firm[i]:
+            return code
     return None
 
 
@@ -93,7 +102,7 @@ def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=N
         g = _group_code(t, actors, rules)
         if g:
             found = [g]
-        elif t.lower_ in _PERSONAL:
+        elif t.lower_ in _PERSONAL or t.lower_ in _NONPERSONAL:
             pc = _pronoun_code(t, actors)
             found = [pc] if pc else []
         else:
@@ -120,6 +129,8 @@ def _sanction_trigger(tok: Token, rules: Rules) -> str | None:
     prev = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
     if tok.pos_ == "VERB" and lem in s["verbs"]:
         return "verb"
+    if tok.dep_ == "compound" and tok.head.lemma_.lower() not in _SANCTION_HOLDERS:
+        return None  # "sanctions fears", "sanctions regime" background, "sanctions expert"
     if tok.pos_ in ("NOUN", "PROPN", "VERB"):
         if lem in s["strong_nouns"] or low in s["strong_nouns"] or f"{prev} {lem}" in s["strong_nouns"]:
             if tok.pos_ == "VERB" and lem not in s["verbs"]:
@@ -128,6 +139,11 @@ def _sanction_trigger(tok: Token, rules: Rules) -> str | None:
         if lem in s["weak_nouns"] and tok.pos_ == "NOUN":
             return "weak"
     return None
+
+
+# Nouns that carry a sanction when "sanctions" modifies them ("new sanctions legislation").
+_SANCTION_HOLDERS = frozenset({"legislation", "law", "bill", "package", "order", "measure", "resolution",
+                               "act", "list", "designation", "program", "programme"})
 
 
 def _sanction_subtype(tok: Token, verb: Token | None, rules: Rules) -> str:
@@ -250,7 +266,7 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         if acts == ["<firm>"] or (kind == "weak" and not targets):
             continue
         skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
-        certainty = certainty_of(tok, sent, rules, skip)
+        certainty, why = certainty_with_reason(tok, sent, rules, skip)
         head = tok.head.lemma_.lower()
         if subtype == "impose" and head in rules.sanction["threat_nouns"] and certainty == "asserted":
             owner = [c for c in tok.head.children if c.dep_ == "poss"]
@@ -264,7 +280,7 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
         out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 _trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
-                                headline=_headline(tok) and (verb is None or verb.i >= 20)))
+                                headline=_headline(tok) and (verb is None or verb.i >= 20), why=why))
     return out
 
 
@@ -470,10 +486,10 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         if key in seen_subtypes:
             continue  # one mention per subtype and sentence; merging handles the rest
         seen_subtypes.add(key)
-        certainty = certainty_of(tok, sent, rules)
+        certainty, why = certainty_with_reason(tok, sent, rules)
         conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
         out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,
-                                _trigger_phrase(tok), sent, round(conf, 2), headline=_headline(tok)))
+                                _trigger_phrase(tok), sent, round(conf, 2), headline=_headline(tok), why=why))
     return out
 
 

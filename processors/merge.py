@@ -44,10 +44,23 @@ def _compatible(a: Occurrence, m: EventMention, m_date: date | None) -> bool:
     return not pa or not pm or pa == pm or (len(pa & pm) >= 2) or pa <= pm or pm <= pa
 
 
+def _takes_headline(o: Occurrence, m: EventMention) -> bool:
+    """A lone title mention is the same act as the first body mention of its type and subtype; the
+    body's parse gives the roles (titles are telegraphic and parse badly)."""
+    f = o.first
+    return f.headline and len(o.mentions) == 1 and not m.headline and (f.type, f.subtype) == (m.type, m.subtype)
+
+
 def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occurrence]:
     occ: list[Occurrence] = []
     for m, d in mentions:
         for o in occ:
+            if _takes_headline(o, m):
+                o.certainty, o.actors = m.certainty, list(m.actors)
+                o.targets = [t for t in m.targets if t not in m.actors]
+                o.event_date = d or o.event_date
+                o.mentions.append(m)
+                break
             if _compatible(o, m, d):
                 if o.first.headline and len(o.mentions) == 1 and not m.headline:
                     o.certainty = m.certainty

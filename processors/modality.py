@@ -9,6 +9,11 @@ from processors.rules import Rules
 _DATE_LABELS = frozenset({"DATE", "TIME"})
 _SCHEDULE_VERBS = frozenset({"plan", "schedule", "set", "due", "slate", "arrange", "prepare"})
 _STOP = frozenset({"ccomp", "advcl", "relcl", "parataxis", "csubj", "acl"})
+# Prepositions that set an event in time or place ("ahead of the summit", "during a visit"): the
+# modality of the governing verb is about something else, so the climb stops there.
+_ADJUNCT_PREPS = frozenset({"at", "in", "during", "before", "after", "ahead", "since", "until", "amid",
+                            "following", "on", "by", "around", "throughout", "within", "prior", "despite",
+                            "as", "like", "beyond", "outside", "inside", "near", "into"})
 
 
 def _has_date(tok: Token) -> bool:
@@ -29,6 +34,10 @@ def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
             return chain, cur.head
         if dep in ("nsubj", "nsubjpass") and cur is not trigger:
             return chain, None
+        if dep == "prep" and cur.lower_ in _ADJUNCT_PREPS and cur.head.pos_ in ("VERB", "AUX", "ADV"):
+            return chain, None
+        if dep == "pobj" and cur.head.lower_ == "of" and cur.head.head.lower_ in _ADJUNCT_PREPS:
+            return chain, None  # "ahead of the summit"
         cur = cur.head
         chain.append(cur)
     return chain, None
@@ -50,7 +59,7 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 return "negated", f"{cl} on {t.text}"
             if c.dep_ == "prep" and cl == "without" and not own:
                 return "negated", f"without on {t.text}"
-            if c.dep_ == "aux" and cl in m["hypothetical_aux"]:
+            if c.dep_ == "aux" and cl in m["hypothetical_aux"] and c.ent_type_ != "PERSON" and c.tag_ == "MD":
                 hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ == "mark" and cl in m["conditional_marks"]:
                 hyp = hyp or f"{cl} on {t.text}"
@@ -77,7 +86,7 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
             if any(c.dep_ == "aux" and c.lower_ in m["hypothetical_aux"] for c in above.children) and \
                     not any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in chain[-1].children):
                 hyp = hyp or "conjunct modal"
-        elif lem in m["hypothetical_verbs"] and lem not in m["reporting_verbs"] and chain[-1].dep_ != "relcl":
+        elif lem in m["hypothetical_verbs"] and lem not in m["reporting_verbs"] and chain[-1].dep_ in ("ccomp", "acl"):
             hyp = hyp or f"above {lem}"
         elif above.pos_ == "NOUN" and lem in m["hypothetical_nouns"] and chain[-1].dep_ == "acl":
             hyp = hyp or f"above {lem}"
