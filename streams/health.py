@@ -71,7 +71,8 @@ def scrape(url: str, timeout: float = 5.0) -> Snapshot:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - user-given URL
             body = response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
-        raise WorkerUnreachable(f"{url} answered HTTP {exc.code}: is this a newsmon worker's web port?") from exc
+        raise WorkerUnreachable(
+            f"{url} answered HTTP {exc.code}: is this a newsmon worker's web port?") from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise WorkerUnreachable(
@@ -190,7 +191,8 @@ def compute(pairs: Iterable[tuple[Snapshot, Snapshot]], failed: dict[str, str] |
             for bound, n in _bucket_deltas(before, after, "newsmon_stage_seconds", stage=stage).items():
                 buckets[("stage", stage)][bound] += n
         for target in TARGETS:
-            for bound, n in _bucket_deltas(before, after, "newsmon_end_to_end_seconds", target=target).items():
+            deltas = _bucket_deltas(before, after, "newsmon_end_to_end_seconds", target=target)
+            for bound, n in deltas.items():
                 buckets[("e2e", target)][bound] += n
         h.lag += _lag(after)
     h.articles_per_s = {s: round(rates["articles"][s], 3) for s in STAGE_COUNTERS}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build newsmon's Grafana dashboards (deploy/grafana/dashboards/*.json) and the panel list of docs/metrics.md.
+"""Build newsmon's Grafana dashboards (deploy/grafana/dashboards/*.json) and docs/metrics.md's panel list.
 
     python deploy/grafana/build_dashboards.py           # write the JSON and the docs section
     python deploy/grafana/build_dashboards.py --check   # exit 1 if either is stale (a unit test runs this)
@@ -75,7 +75,7 @@ def prom(expr: str, legend: str = "", *, instant: bool = False, fmt: str = "time
 
 
 def sql(raw: str, fmt: str = "table") -> dict:
-    """A PostgreSQL query target in code mode; macros ($__timeFilter, $__timeGroupAlias) as Grafana has them."""
+    """A PostgreSQL query target in code mode; macros ($__timeFilter, $__timeGroupAlias) as in Grafana."""
     return {"datasource": PG, "editorMode": "code", "rawQuery": True, "rawSql": raw.strip(), "format": fmt}
 
 
@@ -182,7 +182,7 @@ def pipeline_health() -> dict:
                        [prom(f"sum by (topic, partition) (newsmon_consumer_lag_messages{{{W}}})",
                              "{{topic}}/{{partition}}")]), 12, 8)
     lay.add(timeseries("Consumer lag (seconds) per partition",
-                       "How far behind the worker is in time, per input topic and partition (0 when caught up).",
+                       "How far behind the worker is in time, per input topic and partition (0: caught up).",
                        [prom(f"max by (topic, partition) (newsmon_consumer_lag_seconds{{{W}}})",
                              "{{topic}}/{{partition}}")], "s"), 12, 8)
 
@@ -204,9 +204,10 @@ def pipeline_health() -> dict:
                        [prom(f"sum by (instance) (rate(newsmon_db_retries_total{{{W}}}[{RATE}]))",
                              "{{instance}}")], "ops"), 8, 8)
     lay.add(timeseries("Batch size by agent (mean and p95)",
-                       "Records per batch an agent takes; small batches under load mean the time bound fires.",
+                       "Records per batch an agent takes; small batches under load: the time bound fires.",
                        [prom(f"sum by (agent) (rate(newsmon_batch_size_sum{{{W}}}[{RATE}])) / "
-                             f"sum by (agent) (rate(newsmon_batch_size_count{{{W}}}[{RATE}]))", "{{agent}} mean"),
+                             f"sum by (agent) (rate(newsmon_batch_size_count{{{W}}}[{RATE}]))",
+                             "{{agent}} mean"),
                         prom(f"histogram_quantile(0.95, sum by (agent, le) "
                              f"(rate(newsmon_batch_size_bucket{{{W}}}[{RATE}])))", "{{agent}} p95")]), 8, 8)
 
@@ -266,7 +267,8 @@ FROM ev
 WHERE ev.certainty = 'asserted' AND $__timeFilter(ev.t)
 GROUP BY 1, 2
 ORDER BY 1, 2""", fmt="time_series")], "short",
-                       custom={"drawStyle": "bars", "fillOpacity": 60, "stacking": {"mode": "normal"}}), 24, 8)
+                       custom={"drawStyle": "bars", "fillOpacity": 60, "stacking": {"mode": "normal"}}),
+            24, 8)
     lay.add(barchart("Sanctions: top actors", "Who imposes, extends or threatens sanctions (actor codes).",
                      sql(_parties("actor", "sanction"))), 6, 9)
     lay.add(barchart("Sanctions: top targets", "Who is sanctioned (target codes).",

@@ -9,7 +9,7 @@ Used by tests/unit/observability (parse every query with promtool) and tests/int
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # Grafana's built-in variables and the values the checks give them: a window that holds several
 # scrapes of the test's 1 s scrape interval, and a range that covers the whole test run.
@@ -50,7 +50,7 @@ def interval_seconds(text: str) -> float:
 
 
 def _rfc3339(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def expand_sql_macros(sql: str, time_from: datetime, time_to: datetime) -> str:
@@ -83,6 +83,7 @@ def promql(expr: str, values: dict[str, str] | None = None) -> str:
     return interpolate(expr, values)
 
 
-def postgres_sql(raw: str, time_from: datetime, time_to: datetime, values: dict[str, str] | None = None) -> str:
+def postgres_sql(raw: str, time_from: datetime, time_to: datetime,
+                 values: dict[str, str] | None = None) -> str:
     """A panel's SQL as PostgreSQL receives it."""
     return expand_sql_macros(interpolate(raw, values), time_from, time_to)

@@ -23,11 +23,12 @@ _out = Console()
 _err = Console(stderr=True, soft_wrap=True)
 
 UrlOption = Annotated[list[str] | None, typer.Option(
-    "--url", "-u", help="A worker's web address (host:port or http://host:port[/metrics]); repeat for several "
-    "workers. Default: NEWSMON_WEB_HOST:NEWSMON_WEB_PORT.")]
+    "--url", "-u", help="A worker's web address (host:port or http://host:port[/metrics]); repeat for "
+    "several workers. Default: NEWSMON_WEB_HOST:NEWSMON_WEB_PORT.")]
 IntervalOption = Annotated[float, typer.Option(
     "--interval", "-i", min=0.5, help="Seconds between the two reads that rates are computed over.")]
-WatchOption = Annotated[bool, typer.Option("--watch", "-w", help="Refresh every --interval seconds until Ctrl-C.")]
+WatchOption = Annotated[bool, typer.Option("--watch", "-w",
+                                           help="Refresh every --interval seconds until Ctrl-C.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the figures once as JSON and exit.")]
 
 
@@ -143,8 +144,8 @@ def render(h: Health, waiting: bool = False) -> Group:
     """The health figures as rich tables."""
     from rich.columns import Columns
 
-    workers = _table(f"Workers (rates over the last {h.window_s:.1f} s)", "worker", "state", "version", "model",
-                     "rules")
+    workers = _table(f"Workers (rates over the last {h.window_s:.1f} s)",
+                     "worker", "state", "version", "model", "rules")
     problems = []
     for w in h.workers:
         state = "[green]up[/]" if w["up"] else "[red]down[/]"

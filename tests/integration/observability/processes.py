@@ -130,8 +130,8 @@ def start_prometheus(config: dict, workdir: Path, port: int, timeout: float = 60
         log = data_dir / "prometheus.log"  # where the script writes it
         env = {**os.environ, "PROMETHEUS_CONFIG": str(config_path), "PROMETHEUS_PORT": str(port),
                "PROMETHEUS_DATA_DIR": str(data_dir)}
-        started = subprocess.run(["bash", str(PROMETHEUS_SH), "start"], env=env, capture_output=True, text=True,
-                                 timeout=timeout + 30)
+        started = subprocess.run(["bash", str(PROMETHEUS_SH), "start"], env=env, capture_output=True,
+                                 text=True, timeout=timeout + 30)
         if started.returncode != 0:
             pytest.fail(f"deploy/local/prometheus.sh start failed ({started.returncode}):\n"
                         f"{started.stdout}\n{started.stderr}", pytrace=False)

@@ -15,7 +15,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,12 @@ from tests.integration.observability.processes import (
     wait_for,
 )
 from tests.unit.observability.catalogue import metric_names_in
-from tests.unit.observability.deploy_modules import GRAFANA_DIR, PROMETHEUS_DIR, build_dashboards, grafana_queries
+from tests.unit.observability.deploy_modules import (
+    GRAFANA_DIR,
+    PROMETHEUS_DIR,
+    build_dashboards,
+    grafana_queries,
+)
 
 # Windows wide enough to hold the whole test run, so every rate sees the articles we publish.
 PROMQL_VALUES = {"__rate_interval": "5m", "__range": "15m", "__interval": "1m", "instance": ".*"}
@@ -59,8 +64,8 @@ WAVES = [
       "CANBERRA - Australia lifted sanctions on Fiji on Thursday, ending travel bans on its military leaders "
       "after elections were held."),
      ("Japan and India sign trade agreement",
-      "TOKYO - Japan and India signed a trade agreement on Wednesday after two years of negotiations, the two "
-      "governments said in a joint statement.")],
+      "TOKYO - Japan and India signed a trade agreement on Wednesday after two years of negotiations, the "
+      "two governments said in a joint statement.")],
 ]
 NOT_JSON = b"this is not an article {"
 
@@ -87,7 +92,7 @@ def _publish(bootstrap: str, topic: str, wave: list[tuple[str, str]], tag: str) 
     from kafka import KafkaProducer
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for title, body in wave:
         article = Article(id=f"obs-{tag}-{uuid.uuid4().hex[:8]}", title=title, text=body,
                           url=f"https://example.org/obs/{uuid.uuid4().hex[:8]}", source="newsmon test",
@@ -131,9 +136,10 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
     prefix = f"t{uuid.uuid4().hex[:10]}."
     web_port, prom_port = free_port(), free_port()
     env = {"NEWSMON_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSMON_TOPIC_PREFIX": prefix,
-           "NEWSMON_DATABASE_URL": database, "NEWSMON_WEB_HOST": "127.0.0.1", "NEWSMON_WEB_PORT": str(web_port),
+           "NEWSMON_DATABASE_URL": database, "NEWSMON_WEB_HOST": "127.0.0.1",
+           "NEWSMON_WEB_PORT": str(web_port),
            "NEWSMON_DATA_DIR": str(workdir / "faust"), "NEWSMON_ARTICLES_PARTITIONS": "2"}
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     worker = start_worker(env, web_port, workdir / "worker.log")
     prometheus = None
     try:
@@ -145,10 +151,11 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
         for i, wave in enumerate(WAVES):
             _publish(kafka_bootstrap, topic, wave, str(i))
             expected += len(wave)
-            wait_for(f"the worker to persist {expected} articles", lambda: _persisted(worker) >= expected,
+            wait_for(f"the worker to persist {expected} articles",
+                     lambda n=expected: _persisted(worker) >= n,
                      timeout=240, detail=lambda: (worker.log.read_text(errors="replace")[-3000:]))
             wait_for("Prometheus to scrape the persisted count",
-                     lambda: _prom_value(prometheus, "max(newsmon_articles_persisted_total)") >= expected,
+                     lambda n=expected: _prom_value(prometheus, "max(newsmon_articles_persisted_total)") >= n,
                      timeout=30)
             time.sleep(6)  # the lag timer (5 s) and a few more scrapes
         yield Stack(worker=worker, prometheus=prometheus, database_url=database, started=started)
@@ -162,7 +169,8 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
 def test_every_promql_panel_returns_data(stack, dashboard, title, target):
     expr = grafana_queries.promql(target["expr"], PROMQL_VALUES)
     answer = stack.prometheus.query(expr)
-    assert answer.get("status") == "success", f"{dashboard}: {title!r} does not run: {answer.get('error')}\n{expr}"
+    assert answer.get("status") == "success", \
+        f"{dashboard}: {title!r} does not run: {answer.get('error')}\n{expr}"
     result = answer["data"]["result"]
     assert result, f"{dashboard}: {title!r} returned no series\n{expr}"
     values = [float(r["value"][1]) for r in result]
@@ -191,13 +199,13 @@ def test_prometheus_loaded_every_rule_and_evaluates_it_without_error(stack):
     groups = stack.prometheus.api("/api/v1/rules")["data"]["groups"]
     loaded = {r["name"]: r for g in groups for r in g["rules"]}
     assert set(loaded) == {r["alert"] for r in RULES}
+    def rules() -> list[dict]:
+        return [r for g in stack.prometheus.api("/api/v1/rules")["data"]["groups"] for r in g["rules"]]
+
     wait_for("every rule to have been evaluated",
-             lambda: all(r.get("lastEvaluation", "").startswith("2") and r["health"] != "unknown"
-                         for g in stack.prometheus.api("/api/v1/rules")["data"]["groups"] for r in g["rules"]),
-             timeout=20)
-    for g in stack.prometheus.api("/api/v1/rules")["data"]["groups"]:
-        for r in g["rules"]:
-            assert r["health"] == "ok", f"{r['name']}: {r.get('lastError')}"
+             lambda: all(r["health"] != "unknown" for r in rules()), timeout=20)
+    for r in rules():
+        assert r["health"] == "ok", f"{r['name']}: {r.get('lastError')}"
 
 
 def test_a_healthy_pipeline_raises_no_alert(stack):
@@ -207,7 +215,7 @@ def test_a_healthy_pipeline_raises_no_alert(stack):
 
 @pytest.mark.parametrize(("dashboard", "title", "target"), _panel_params("sql"))
 def test_every_sql_panel_runs_on_the_migrated_schema(stack, dashboard, title, target):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sql = grafana_queries.postgres_sql(target["rawSql"], now - timedelta(days=7), now + timedelta(minutes=5),
                                        SQL_VALUES)
     engine = create_engine(stack.database_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -12,7 +13,8 @@ import yaml
 from tests.unit.observability.catalogue import exported_series_names, families, metric_names_in
 from tests.unit.observability.deploy_modules import GRAFANA_DIR, binary, build_dashboards, grafana_queries
 
-BOARDS = {path.name: json.loads(path.read_text()) for path in sorted((GRAFANA_DIR / "dashboards").glob("*.json"))}
+BOARDS = {path.name: json.loads(path.read_text())
+          for path in sorted((GRAFANA_DIR / "dashboards").glob("*.json"))}
 
 
 def provisioned_datasources() -> dict[str, str]:
@@ -38,7 +40,7 @@ def _variable_selector(definition: str) -> str:
 
 
 def test_committed_json_and_docs_match_the_generator():
-    result = subprocess.run(["python3", str(GRAFANA_DIR / "build_dashboards.py"), "--check"],
+    result = subprocess.run([sys.executable, str(GRAFANA_DIR / "build_dashboards.py"), "--check"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.unit.observability.deploy_modules import grafana_queries as gq
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-T1 = datetime(2026, 3, 1, 13, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+T1 = datetime(2026, 3, 1, 13, 30, tzinfo=UTC)
 
 
 def test_variables_and_builtin_intervals_are_filled_in():

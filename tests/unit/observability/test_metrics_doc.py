@@ -1,4 +1,4 @@
-"""docs/metrics.md tells the truth: every exported metric with its type, every alert, every panel and query."""
+"""docs/metrics.md tells the truth: every exported metric and its type, every alert, every panel and query."""
 
 from __future__ import annotations
 
@@ -37,4 +37,5 @@ def test_every_panel_and_query_is_documented():
         for panel in build_dashboards.iter_panels(board):
             assert f"#### {panel['title']}\n" in DOC, f"panel {panel['title']!r} missing from docs/metrics.md"
             for target in panel["targets"]:
-                assert build_dashboards.query_text(target) in DOC, f"query of {panel['title']!r} not documented"
+                assert build_dashboards.query_text(target) in DOC, \
+                    f"query of {panel['title']!r} not documented"

@@ -89,7 +89,8 @@ newsmon_consumer_lag_seconds{topic="p.news.articles",partition="3"} 7.5
     # Only this window's 10 observations count, all between 0.5 and 1 s (the earlier 10 were under 0.5 s).
     assert h.stage_p95_s["nlp"] == pytest.approx(0.5 + 0.5 * 9.5 / 10, abs=1e-4)
     assert h.stage_p95_s["decode"] is None
-    assert [(p.topic, p.partition, p.messages, p.seconds) for p in h.lag] == [("p.news.articles", "3", 42, 7.5)]
+    lag = [(p.topic, p.partition, p.messages, p.seconds) for p in h.lag]
+    assert lag == [("p.news.articles", "3", 42, 7.5)]
 
 
 def test_counter_reset_between_scrapes_is_not_a_negative_rate():
