@@ -120,6 +120,13 @@ def barchart(title: str, description: str, target: dict) -> dict:
     return panel("barchart", title, description, [target], options=options)
 
 
+def bargauge(title: str, description: str, target: dict) -> dict:
+    """One horizontal bar per series (named by the legend), for instant PromQL breakdowns."""
+    options = {"orientation": "horizontal", "displayMode": "gradient", "showUnfilled": True,
+               "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
+    return panel("bargauge", title, description, [target], options=options)
+
+
 def quantiles(metric: str, by: str) -> list[dict]:
     """p50/p95/p99 of a histogram, one series per `by` value."""
     return [prom(f"histogram_quantile({q}, sum by ({by}, le) (rate({metric}_bucket{{{W}}}[{RATE}])))",
@@ -252,11 +259,11 @@ def events() -> dict:
                        "Counted as the workers detect them; only asserted events raise alerts.",
                        [prom(f"sum by (type, certainty) (rate(newsmon_events_detected_total"
                              f"{{{W}}}[{RATE}])) * 60", "{{type}} {{certainty}}")], "short"), 12, 8)
-    lay.add(barchart("Events by type and subtype (time range)",
+    lay.add(bargauge("Events by type and subtype (time range)",
                      "Asserted events detected during the selected time range.",
                      prom(f"sum by (type, subtype) (increase(newsmon_events_detected_total"
                           f"{{{W}, certainty=\"asserted\"}}[$__range]))", "{{type}}/{{subtype}}",
-                          instant=True, fmt="table")), 12, 8)
+                          instant=True)), 12, 8)
 
     lay.row("From the database (PostgreSQL)")
     lay.add(timeseries("Sanctions and diplomacy over time",
