@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prometheus for a local newsmon worker: 127.0.0.1:9090, data in .run/prometheus.
 #
-#   deploy/local/prometheus.sh start [CONFIG] | stop | status | restart [CONFIG] | check [CONFIG]
+#   deploy/local/prometheus.sh start [CONFIG] | stop | status | restart [CONFIG] | check [CONFIG] | install
 #
 # CONFIG (or PROMETHEUS_CONFIG) defaults to deploy/prometheus/prometheus.yml; when that file is missing a
 # minimal config scraping the worker on 127.0.0.1:6066 is generated in .run/prometheus/.
@@ -116,5 +116,6 @@ case "${1:-}" in
   restart) stop; start ;;
   status)  status ;;
   check)   mkdir -p "$DATA"; check; say "config $CONFIG is valid" ;;
-  *) echo "usage: $0 start [CONFIG]|stop|status|restart [CONFIG]|check [CONFIG]" >&2; exit 2 ;;
+  install) ensure_installed; say "$(prometheus --version 2>&1 | head -n 1); promtool at $(command -v promtool)" ;;
+  *) echo "usage: $0 start [CONFIG]|stop|status|restart [CONFIG]|check [CONFIG]|install" >&2; exit 2 ;;
 esac

@@ -1,0 +1,101 @@
+# newsmon developer and CI entry points. `make help` lists the targets.
+# Services run on this machine without Docker: deploy/local/{kafka,postgres,prometheus}.sh.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+VBIN := $(VENV)/bin
+RUN := .run
+
+# The ports the launchers use; export them so the scripts and the tests agree.
+KAFKA_HOST ?= 127.0.0.1
+KAFKA_PORT ?= 9092
+PG_PORT ?= 55432
+export KAFKA_HOST KAFKA_PORT PG_PORT
+export NEWSMON_TEST_KAFKA_BOOTSTRAP ?= $(KAFKA_HOST):$(KAFKA_PORT)
+export NEWSMON_TEST_POSTGRES_URL ?= postgresql+psycopg://newsmon@127.0.0.1:$(PG_PORT)/newsmon_test
+
+PYTEST_ARGS ?=
+EVAL_DIR ?= $(CURDIR)/../shared/eval
+
+.PHONY: help venv up up-kafka up-postgres up-prometheus down status test test-unit demo eval lint bench fetch
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@if [ ! -x $(VBIN)/python ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else 1)' \
+	    || { echo "make: newsmon needs Python 3.11-3.13; set PYTHON=python3.11 (found $$($(PYTHON) --version))" >&2; exit 1; }; \
+	  echo "make: creating $(VENV) with $$($(PYTHON) --version)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "make: installing newsmon and its test dependencies into $(VENV) (pyproject.toml changed or first run)"
+	$(VBIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install the project (again only when pyproject.toml changes)
+
+fetch: ## Download the Kafka broker jars (Maven Central, cached in .kafka/ and ~/.m2)
+	@deploy/local/kafka.sh fetch
+
+up-kafka:
+	@deploy/local/kafka.sh start
+up-postgres:
+	@deploy/local/postgres.sh start
+
+up: venv ## Start Kafka (127.0.0.1:9092) and PostgreSQL (127.0.0.1:55432); ports: KAFKA_PORT, PG_PORT
+	@deploy/local/kafka.sh start
+	@deploy/local/postgres.sh start
+
+up-prometheus: ## Start Prometheus on 127.0.0.1:9090 (deploy/prometheus/prometheus.yml)
+	@deploy/local/prometheus.sh start
+
+down: ## Stop the demo worker, Prometheus, Kafka and PostgreSQL (whatever of them runs)
+	@deploy/local/demo.sh stop || true
+	@deploy/local/prometheus.sh stop || true
+	@deploy/local/kafka.sh stop || true
+	@deploy/local/postgres.sh stop || true
+
+status: ## Show which services run
+	@deploy/local/kafka.sh status || true
+	@deploy/local/postgres.sh status || true
+	@deploy/local/prometheus.sh status || true
+	@deploy/local/demo.sh status || true
+
+# pytest exits 5 when it ran no test: that fails here like any other non-zero exit.
+test: venv up ## Run every tier (unit, integration, e2e) against the real services
+	@deploy/local/prometheus.sh install >/dev/null
+	@mkdir -p $(RUN)
+	@rc=0; $(VBIN)/pytest tests --junitxml=$(RUN)/junit.xml $(PYTEST_ARGS) || rc=$$?; \
+	  $(VBIN)/python deploy/local/junit_tiers.py $(RUN)/junit.xml || true; \
+	  if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests" >&2; fi; \
+	  exit $$rc
+
+test-unit: venv ## Run only tests/unit (no services)
+	$(VBIN)/pytest tests/unit $(PYTEST_ARGS)
+
+demo: venv ## Start Kafka and a worker, publish the sample articles, show what came out
+	@deploy/local/kafka.sh start
+	@deploy/local/demo.sh
+
+eval: venv ## Score `newsmon analyze` on each gold file in ../shared/eval (EVAL_DIR)
+	@test -f "$(EVAL_DIR)/score.py" || { echo "make: no $(EVAL_DIR)/score.py; set EVAL_DIR" >&2; exit 1; }
+	@mkdir -p $(RUN)
+	@for gold in "$(EVAL_DIR)"/*.jsonl; do \
+	  name=$$(basename "$$gold" .jsonl); pred=$(RUN)/pred-$$name.jsonl; \
+	  echo "== $$name"; \
+	  $(VBIN)/newsmon analyze --jsonl "$$gold" > "$$pred" || { echo "make: newsmon analyze failed on $$name" >&2; exit 1; }; \
+	  $(VBIN)/python "$(EVAL_DIR)/score.py" "$$gold" "$$pred" || echo "make: score.py exited $$? for $$name"; \
+	done
+
+lint: venv ## ruff and import-linter (each when installed)
+	@if [ -x $(VBIN)/ruff ]; then $(VBIN)/ruff check .; else echo "make: ruff not installed, skipped"; fi
+	@if [ -x $(VBIN)/lint-imports ]; then $(VBIN)/lint-imports; else echo "make: lint-imports not installed, skipped"; fi
+
+bench: venv ## newsmon bench (prints its figures)
+	$(VBIN)/newsmon bench
