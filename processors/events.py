@@ -96,7 +96,9 @@ def _pronoun_code(tok: Token, actors: ActorIndex) -> str | None:
 
 
 def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=None,
-                firms: bool = True) -> list[str]:
+                firms: bool = True, full: bool = False) -> list[str]:
+    """Codes of the phrases headed by `tokens` (noun-phrase core, or the whole subtree when `full`:
+    a target is often described by a clause, "two people linked to Charles Taylor")."""
     out: list[str] = []
     for t in conj_expand(tokens):
         g = _group_code(t, actors, rules)
@@ -106,7 +108,8 @@ def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=N
             pc = _pronoun_code(t, actors)
             found = [pc] if pc else []
         else:
-            found = [c for c in subtree_codes(t, actors, exclude) if firms or not _firm_code(t, c, actors)]
+            found = codes_in(t.subtree, actors, exclude) if full else subtree_codes(t, actors, exclude)
+            found = [c for c in found if firms or not _firm_code(t, c, actors)]
         for c in found:
             if c not in out and not (exclude and c in exclude):
                 out.append(c)
@@ -175,13 +178,13 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
         objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
         if tok.dep_ in ("acl", "amod") and tok.head.pos_ in ("NOUN", "PROPN"):
             objs.append(tok.head)
-        targets = _role_codes(objs, actors, rules)
+        targets = _role_codes(objs, actors, rules, full=True)
         acts = _role_codes([c for c in tok.children if c.dep_ == "nsubj"] + agent_of(tok), actors, rules)
         return acts, targets
     # prepositional targets on the noun, then on the verb
-    targets = _role_codes(prep_objects(tok, _TARGET_PREPS), actors, rules)
+    targets = _role_codes(prep_objects(tok, _TARGET_PREPS), actors, rules, full=True)
     if verb is not None and not targets:
-        targets = _role_codes(prep_objects(verb, _TARGET_PREPS), actors, rules)
+        targets = _role_codes(prep_objects(verb, _TARGET_PREPS), actors, rules, full=True)
         if not targets and verb.lemma_.lower() in ("hit", "target", "punish", "slap"):
             targets = _role_codes([c for c in verb.children if c.dep_ == "dobj" and c is not tok], actors, rules)
     if verb is not None:
@@ -190,6 +193,9 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             acts = _role_codes(agent_of(verb), actors, rules)
             if not targets:
                 targets = _role_codes([s for s in subj if s is not tok], actors, rules)
+        elif verb.lemma_.lower() in _SUFFER:
+            # "Russia faced U.S.-EU sanctions": the subject is the target
+            targets = targets or _role_codes([s for s in subj if s is not tok], actors, rules)
         else:
             acts = _role_codes([s for s in subj if s is not tok], actors, rules, None, firms=False)
             if not acts and subj and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
@@ -201,6 +207,8 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             targets = targets or _role_codes(prep_objects(c, _TARGET_PREPS), actors, rules)
     # noun modifiers: "U.S. sanctions" (actor) vs "Iran sanctions" (target)
     for m in _modifier_tokens(tok):
+        if m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-" and m.doc[m.i + 2].lower_ in _ABOUT:
+            continue  # "Ukraine-related sanctions" are about Ukraine, not on it
         for code in _role_codes([m], actors, rules):
             if code in acts or code in targets:
                 continue
@@ -214,6 +222,8 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
 
 _AUTHORISE = frozenset({"face", "risk", "approve", "authorize", "authorise", "ok", "okay", "endorse", "win",
                         "urge", "seek", "consider", "propose", "want", "demand", "recommend"})
+_ABOUT = frozenset({"related", "linked", "based", "focused", "era", "style", "specific"})
+_SUFFER = frozenset({"face", "risk", "suffer", "get", "receive", "escape", "evade", "endure", "weather"})
 _SANCTIONERS = frozenset({"USA", "EU", "UN", "GBR", "CAN", "AUS", "JPN", "CHE", "NATO"})
 
 

@@ -39,9 +39,9 @@ def _compatible(a: Occurrence, m: EventMention, m_date: date | None) -> bool:
                                       or not (a.actors + a.targets) or not (m.actors + m.targets))
     pa, pm = set(a.actors + a.targets), set(m.actors + m.targets)
     if f.subtype in ("visit", "envoy_expelled_or_recalled", "other"):
-        return (not a.targets or not m.targets or bool(set(a.targets) & set(m.targets))) and \
-            (not a.actors or not m.actors or bool(set(a.actors) & set(m.actors)))
-    return not pa or not pm or pa == pm or (len(pa & pm) >= 2) or pa <= pm or pm <= pa
+        same_actor = bool(set(a.actors) & set(m.actors)) or (not a.actors and not m.actors)
+        return same_actor and (not a.targets or not m.targets or bool(set(a.targets) & set(m.targets)))
+    return not pa or not pm or pa <= pm or pm <= pa
 
 
 def _takes_headline(o: Occurrence, m: EventMention) -> bool:

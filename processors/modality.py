@@ -8,6 +8,8 @@ from processors.rules import Rules
 
 _DATE_LABELS = frozenset({"DATE", "TIME"})
 _SCHEDULE_VERBS = frozenset({"plan", "schedule", "set", "due", "slate", "arrange", "prepare"})
+_AUTHORISED = frozenset({"approve", "authorize", "authorise", "allow", "permit", "sanction", "propose",
+                         "plan", "threaten", "recommend", "draft", "consider"})
 _STOP = frozenset({"ccomp", "advcl", "relcl", "parataxis", "csubj", "acl"})
 # Prepositions that set an event in time or place ("ahead of the summit", "during a visit"): the
 # modality of the governing verb is about something else, so the climb stops there.
@@ -65,13 +67,16 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ in ("amod", "compound") and c.lemma_.lower() in m["hypothetical_adjs"] and k <= 1:
                 hyp = hyp or f"{c.text} on {t.text}"
+            if k == 0 and c.dep_ == "acl" and c.lemma_.lower() in _AUTHORISED:
+                hyp = hyp or f"{c.text} on {t.text}"  # "sanctions approved by the WTO": authorised only
             if c.dep_ == "prt" and f"{lem} {cl}" in m["negation_verbs"]:
                 return "negated", f"{lem} {cl}"
         if own:
             continue
         if lem in m["negation_verbs"] and t.pos_ in ("VERB", "NOUN"):
             return "negated", lem
-        if t.pos_ in ("VERB", "AUX", "ADJ") and (lem in m["hypothetical_verbs"] or lem in m["hypothetical_adjs"]):
+        # title-case headlines tag verbs as proper nouns, so PROPN counts here too
+        if t.pos_ in ("VERB", "AUX", "ADJ", "PROPN") and (lem in m["hypothetical_verbs"] or lem in m["hypothetical_adjs"]):
             # "plans to visit China next week" is a scheduled act, not a vague plan
             if lem in _SCHEDULE_VERBS and _has_date(t):
                 continue

@@ -43,7 +43,7 @@ def subject_of(verb: Token) -> list[Token]:
         subs = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subs:
             return subs
-        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp") and cur.head is not cur:
+        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp", "prep") and cur.head is not cur:
             agents = agent_of(cur)
             if agents:
                 return agents  # "measures adopted by the NAM to boycott ..."
