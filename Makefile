@@ -22,7 +22,7 @@ export NEWSMON_TEST_POSTGRES_URL ?= postgresql+psycopg://newsmon@127.0.0.1:$(PG_
 PYTEST_ARGS ?=
 EVAL_DIR ?= $(CURDIR)/../shared/eval
 
-.PHONY: help venv up up-kafka up-postgres up-prometheus down status test test-unit demo eval lint bench fetch
+.PHONY: help venv up up-kafka up-postgres up-prometheus down status test test-unit demo eval lint bench fetch compose-schema
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -99,3 +99,9 @@ lint: venv ## ruff and import-linter (each when installed)
 
 bench: venv ## newsmon bench (prints its figures)
 	$(VBIN)/newsmon bench
+
+compose-schema: ## Re-extract the Compose JSON schema (tests/unit/compose_schema) from PyPI's docker-compose wheel
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(VBIN)/python -m pip download --disable-pip-version-check -q --no-deps -d "$$tmp" docker-compose==1.29.2; \
+	  unzip -p "$$tmp"/docker_compose-1.29.2-*.whl compose/config/compose_spec.json > tests/unit/compose_schema/compose_spec.json; \
+	  sha256sum tests/unit/compose_schema/compose_spec.json
