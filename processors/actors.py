@@ -37,9 +37,15 @@ class ActorIndex:
     tok_mention: list[int] = field(default_factory=list)   # -1 when the token is in no mention
     tok_firm: list[bool] = field(default_factory=list)     # code comes from a firm's name ("Iran Air")
     tok_person: list[bool] = field(default_factory=list)   # token belongs to a PERSON mention
+    tok_extra: dict[int, list[str]] = field(default_factory=dict)  # more codes of one token ("U.S.-EU")
 
     def code_at(self, i: int) -> str | None:
         return self.tok_code[i] if 0 <= i < len(self.tok_code) else None
+
+    def codes_at(self, i: int) -> list[str]:
+        """All codes of token i: one, or several for joined names ("U.S.-EU", "Sino-Russian")."""
+        first = self.code_at(i)
+        return ([first] if first else []) + self.tok_extra.get(i, [])
 
 
 def lookup_name(name: str, rules: Rules) -> tuple[str | None, bool]:
@@ -92,6 +98,30 @@ def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | N
     return None
 
 
+def _part_codes(text: str, rules: Rules) -> list[str]:
+    """Codes of the parts of a joined name: "U.S.-EU" -> [USA, EU], "Sino" -> [CHN]."""
+    out: list[str] = []
+    for part in text.replace("/", "-").split("-"):
+        key = norm_name(part)
+        code = rules.names.get(key) or rules.demonyms.get(key) if len(key) > 1 else None
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def _split_codes(span: Span, rules: Rules, idx: "ActorIndex") -> str | None:
+    """Token-by-token codes for an entity that joins several names ("post-Brexit UK-EU")."""
+    first = None
+    for t in span:
+        found = _part_codes(t.text, rules)
+        if found:
+            idx.tok_code[t.i] = found[0]
+            if found[1:]:
+                idx.tok_extra[t.i] = found[1:]
+            first = first or found[0]
+    return first
+
+
 def _resolve_org(span: Span, rules: Rules) -> str | None:
     """An organisation named with a state inside it: 'U.S. Commerce Department', 'Bush administration'."""
     toks = list(span)
@@ -140,6 +170,10 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
             if code and ent.label_ in ("ORG", "FAC") and ent[-1].lower_ not in rules.org_heads:
                 for t in ent:
                     idx.tok_firm[t.i] = True
+        if code is None and not amb and any(ch in ent.text for ch in "-/"):
+            code = _split_codes(ent, rules, idx)
+            resolved[ent.start] = (code, amb, code or f"{ent.label_}:{key}")
+            continue
         resolved[ent.start] = (code, amb, code or f"{ent.label_}:{key}")
         for t in ent:
             codes[t.i] = code
@@ -157,6 +191,12 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
             low = t.lower_
             if low in rules.demonyms and t.pos_ in ("ADJ", "PROPN", "NOUN"):
                 codes[t.i] = rules.demonyms[low]
+            elif "-" in t.text or "/" in t.text:
+                found = _part_codes(t.text, rules)
+                if found:
+                    codes[t.i] = found[0]
+                    if found[1:]:
+                        idx.tok_extra[t.i] = found[1:]
             elif t.is_title and norm_name(t.text) in rules.names:
                 codes[t.i] = rules.names[norm_name(t.text)]
     # pass 2: people, full names before surname-only mentions

@@ -107,6 +107,8 @@ def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=N
         elif t.lower_ in _PERSONAL or t.lower_ in _NONPERSONAL:
             pc = _pronoun_code(t, actors)
             found = [pc] if pc else []
+        elif actors.codes_at(t.i) and not (exclude and set(actors.codes_at(t.i)) & exclude):
+            found = actors.codes_at(t.i)  # a named actor stands for itself, not its modifiers
         else:
             found = codes_in(t.subtree, actors, exclude) if full else subtree_codes(t, actors, exclude)
             found = [c for c in found if firms or not _firm_code(t, c, actors)]
@@ -207,7 +209,7 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             targets = targets or _role_codes(prep_objects(c, _TARGET_PREPS), actors, rules)
     # noun modifiers: "U.S. sanctions" (actor) vs "Iran sanctions" (target)
     for m in _modifier_tokens(tok):
-        if m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-" and m.doc[m.i + 2].lower_ in _ABOUT:
+        if m.lower_ in _ABOUT or m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-" and m.doc[m.i + 2].lower_ in _ABOUT:
             continue  # "Ukraine-related sanctions" are about Ukraine, not on it
         for code in _role_codes([m], actors, rules):
             if code in acts or code in targets:

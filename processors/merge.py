@@ -57,7 +57,7 @@ def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occ
         for o in occ:
             if _takes_headline(o, m):
                 o.certainty, o.actors = m.certainty, list(m.actors)
-                o.targets = [t for t in m.targets if t not in m.actors]
+                o.targets = [t for t in m.targets if t not in m.actors or m.type == "sanction"]
                 o.event_date = d or o.event_date
                 o.mentions.append(m)
                 break
@@ -66,11 +66,12 @@ def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occ
                     o.certainty = m.certainty
                 o.mentions.append(m)
                 o.actors += [c for c in m.actors if c not in o.actors]
-                o.targets += [c for c in m.targets if c not in o.targets and c not in o.actors]
+                o.targets += [c for c in m.targets if c not in o.targets and (c not in o.actors or m.type == "sanction")]
                 o.event_date = o.event_date or d
                 o.confidence = min(0.99, max(o.confidence, m.confidence) + 0.03)
                 break
         else:
-            occ.append(Occurrence(m, m.certainty, list(m.actors), [t for t in m.targets if t not in m.actors], d,
+            targets = list(m.targets) if m.type == "sanction" else [t for t in m.targets if t not in m.actors]
+            occ.append(Occurrence(m, m.certainty, list(m.actors), targets, d,
                                   m.confidence, [m]))
     return occ

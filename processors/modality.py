@@ -32,8 +32,9 @@ def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
     cur = trigger
     while cur.head is not cur and len(chain) < 12:
         dep = cur.dep_
-        if dep in _STOP or dep == "conj":
-            return chain, cur.head
+        infinitive = dep == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
+        if (dep in _STOP or dep == "conj") and not infinitive:
+            return chain, cur.head  # "pushed to lift" (purpose infinitive) climbs on
         if dep in ("nsubj", "nsubjpass") and cur is not trigger:
             return chain, None
         if dep == "prep" and cur.lower_ in _ADJUNCT_PREPS and cur.head.pos_ in ("VERB", "AUX", "ADV"):

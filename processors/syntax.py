@@ -64,9 +64,9 @@ def codes_in(tokens: Iterable[Token], actors: ActorIndex, exclude: set[str] | No
     """Distinct actor codes of the tokens, in text order."""
     seen: list[str] = []
     for t in sorted(tokens, key=lambda x: x.i):
-        c = actors.code_at(t.i)
-        if c and c not in seen and not (exclude and c in exclude):
-            seen.append(c)
+        for c in actors.codes_at(t.i):
+            if c not in seen and not (exclude and c in exclude):
+                seen.append(c)
     return seen
 
 
