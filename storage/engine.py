@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,7 @@ def _sqlite_engine(url: URL, **kw: Any) -> sa.Engine:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _set_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -83,3 +85,17 @@ def _sqlite_engine(url: URL, **kw: Any) -> sa.Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _set_wal(cursor, attempts: int = 50) -> None:  # noqa: ANN001
+    """Switch to WAL (persistent in the file). Switching needs an exclusive lock and SQLite does not
+    always wait for it through busy_timeout, so a brand-new file opened by several workers at once
+    can answer "database is locked": retry briefly."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
 
 import schemas
@@ -89,12 +89,13 @@ class Repository:
                 yield conn
 
     def _write_batch(self, conn: sa.Connection, prepared: dict[str, ArticleRows]) -> SaveResult:
-        ids = list(prepared)  # sorted: rows are locked in one order, so two batches cannot deadlock
-        stored = self._lock_versions(conn, ids)
-        inserted = self._insert_new([prepared[i].article for i in ids if i not in stored], conn)
-        raced = [i for i in ids if i not in stored and i not in inserted]
-        if raced:  # another writer inserted them since we looked: compare with what it stored
-            stored.update(self._lock_versions(conn, raced))
+        ids = list(prepared)  # sorted: every batch locks articles in the same order, so none deadlock
+        rows = [prepared[i].article for i in ids]
+        if conn.dialect.name == "postgresql":
+            stored, inserted = self._claim_postgres(conn, rows)
+        else:  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
+            stored = self._stored_versions(conn, ids)
+            inserted = self._insert(conn, [row for row in rows if row["id"] not in stored])
         updated = [i for i in ids if i in stored and incoming_wins(prepared[i].rules_version, stored[i])]
         skipped = [i for i in ids if i in stored and i not in updated]
         self._update_articles(conn, [prepared[i].article for i in updated])
@@ -103,27 +104,36 @@ class Repository:
         return SaveResult(inserted=tuple(sorted(inserted)), updated=tuple(updated), skipped=tuple(skipped),
                           **counts)
 
-    def _lock_versions(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, str]:
-        """Stored rules_version per article id, row-locked until commit (PostgreSQL; SQLite holds the
-        whole-database write lock already)."""
+    def _claim_postgres(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> tuple[dict[str, str], set[str]]:
+        """Insert new articles and row-lock stored ones in ONE pass in id order, returning the stored
+        rules versions and the ids inserted. A separate lock-then-insert would take locks out of order
+        (a row another writer inserted meanwhile is locked after our inserts) and deadlock."""
+        insert = postgresql.insert(articles)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"rules_version": articles.c.rules_version},  # no change: only takes the row lock
+        ).returning(articles.c.id, articles.c.rules_version, sa.literal_column("(xmax = 0)").label("inserted"))
+        stored: dict[str, str] = {}
+        inserted: set[str] = set()
+        for chunk in _chunks(rows):
+            for article_id, version, was_inserted in conn.execute(stmt, chunk).all():
+                if was_inserted:
+                    inserted.add(article_id)
+                else:
+                    stored[article_id] = version
+        return stored, inserted
+
+    def _stored_versions(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, str]:
+        """Stored rules_version per article id."""
         found: dict[str, str] = {}
         for chunk in _chunks(ids):
-            query = (sa.select(articles.c.id, articles.c.rules_version)
-                     .where(articles.c.id.in_(chunk)).order_by(articles.c.id).with_for_update())
+            query = sa.select(articles.c.id, articles.c.rules_version).where(articles.c.id.in_(chunk))
             found.update(conn.execute(query).all())
         return found
 
-    def _insert_new(self, rows: list[dict[str, Any]], conn: sa.Connection) -> set[str]:
-        """Insert articles not stored yet; returns the ids actually inserted (a concurrent writer's
-        row wins the race and is then compared by rules version like any stored row)."""
-        if not rows:
-            return set()
-        dialect = conn.dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(articles)
-            stmt = insert.on_conflict_do_nothing(index_elements=["id"]).returning(articles.c.id)
-            return set(conn.execute(stmt, rows).scalars())
-        conn.execute(articles.insert(), rows)  # other databases: rows were checked absent under lock
+    def _insert(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> set[str]:
+        if rows:
+            conn.execute(articles.insert(), rows)
         return {row["id"] for row in rows}
 
     def _update_articles(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:

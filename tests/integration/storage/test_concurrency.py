@@ -1,0 +1,63 @@
+"""Several writers at once (a rebalance can hand the same articles to two workers), and dropped
+connections: no deadlock, no lost update of a newer analysis, no error that needs a human."""
+
+import random
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from storage import Repository, make_engine
+from tests.integration.storage.conftest import counts
+from tests.unit.storage.factory import make_batch
+
+
+def test_concurrent_overlapping_batches_converge_on_the_newest_rules(database_url):
+    Repository(make_engine(database_url)).engine.dispose()  # migrate once up front
+    ids = [f"art-{i:05d}" for i in range(40)]
+    batches = []
+    for version in range(1, 5):
+        batch = make_batch(40, rules_version=f"sanction_rules.v{version}")
+        random.Random(version).shuffle(batch)
+        batches.append(batch)
+    errors: list[BaseException] = []
+    engines = [make_engine(database_url) for _ in batches]
+
+    def write(engine, batch):
+        try:
+            repo = Repository(engine, migrate=False)
+            for start in range(0, len(batch), 10):
+                repo.save_batch(batch[start:start + 10])
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=pair) for pair in zip(engines, batches)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for e in engines:
+        e.dispose()
+    assert errors == []
+    repo = Repository(make_engine(database_url), migrate=False)
+    assert {repo.article_rules_version(i) for i in ids} == {"sanction_rules.v4"}
+    assert counts(repo)["articles"] == 40 and counts(repo)["events"]["total"] == 40
+    repo.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no server connection
+def test_a_dropped_connection_is_replaced_transparently(postgres_url, database_url):
+    engine = make_engine(database_url)
+    repo = Repository(engine)
+    repo.save_batch(make_batch(2))
+    database = engine.url.database
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}).scalar_one()
+    admin.dispose()
+    assert killed >= 1  # the pooled connection really was dropped
+    repo.save_batch(make_batch(3, prefix="after"))
+    assert repo.article_count() == 5
+    engine.dispose()
