@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import typer
 
@@ -47,6 +48,7 @@ def run_one(settings: Settings) -> None:
         runtime = bootstrap.build(settings)
     except Exception as exc:
         raise _fail(f"worker could not start: {type(exc).__name__}: {exc}") from None
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     topics = declare_topics(app, settings)
     agents.install(app, topics, runtime)
     web.install(app, topics, runtime)
