@@ -1,0 +1,140 @@
+"""Throughput benchmark: bare spaCy (`nlp.pipe`) against the full processors (`process_batch`) on
+the same texts, same model, same components.
+
+Each stage is a function `(ctx) -> dict` listed in STAGES; another stage (Kafka round trip, DB sink)
+is added by writing its function and appending it. `run_benchmark` returns one JSON-able dict."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from schemas import Article
+
+# Template sentences written for the benchmark: a mix of sanctions, diplomacy and neutral news.
+_ACTORS = [("The United States", "Washington"), ("The European Union", "Brussels"), ("Russia", "Moscow"),
+           ("China", "Beijing"), ("Japan", "Tokyo"), ("Britain", "London"), ("France", "Paris"),
+           ("India", "New Delhi"), ("Brazil", "Brasilia"), ("South Africa", "Pretoria")]
+_TEMPLATES = [
+    "{a} imposed new sanctions on {b} on {day}, officials said.",
+    "{a} said it could tighten sanctions against {b} if talks fail.",
+    "The foreign minister of {a} met her counterpart from {b} in {city} on {day}.",
+    "{a} and {b} signed a trade agreement after months of negotiations.",
+    "Leaders gathered for a summit in {city}, where {a} pressed {b} on climate finance.",
+    "Officials in {city} refused to lift the arms embargo on {b}.",
+    "Shares in {city} rose 2 percent on {day} as investors weighed quarterly earnings.",
+    "The central bank of {a} left interest rates unchanged, citing steady inflation.",
+    "{a} expelled two diplomats from {b} over spying allegations.",
+    "A delegation from {a} will visit {b} next week to discuss energy cooperation.",
+    "Heavy rain flooded parts of {city} on {day}, disrupting trains and flights.",
+    "The prime minister of {a} spoke with the president of {b} by phone on {day}.",
+]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+
+def build_corpus(n: int, seed: int = 7) -> list[Article]:
+    """`n` generated articles of mixed lengths (a title plus 1 to 60 sentences)."""
+    rng = random.Random(seed)
+    base = datetime(2024, 5, 17, tzinfo=timezone.utc)
+    out = []
+    for i in range(n):
+        n_sent = rng.choice([1, 2, 3, 5, 8, 15, 30, 60])
+        sents = []
+        for _ in range(n_sent):
+            (a, city), (b, _) = rng.sample(_ACTORS, 2)
+            sents.append(rng.choice(_TEMPLATES).format(a=a, b=b, city=city, day=rng.choice(_DAYS)))
+        out.append(Article(id=f"bench-{i:05d}", title=sents[0].rstrip("."), text=" ".join(sents[1:] or sents),
+                           published=base - timedelta(days=i % 30)))
+    return out
+
+
+def read_corpus(path: Path) -> list[Article]:
+    """Articles from a JSON-lines file with `id` and `text` (and optional `title`, `published`)."""
+    from streams.commands.analyze import read_jsonl
+
+    with path.open(encoding="utf-8") as fh:
+        return list(read_jsonl(fh, str(path)))
+
+
+@dataclass
+class BenchContext:
+    """What the stages share: the articles, their texts, the loaded model and rules, results so far."""
+
+    articles: list[Article]
+    model: str
+    batch_size: int = 32
+    nlp: Any = None
+    rules: Any = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def texts(self) -> list[str]:
+        return [a.full_text for a in self.articles]
+
+    @property
+    def words(self) -> int:
+        return sum(len(t.split()) for t in self.texts)
+
+
+def _rate(n_articles: int, words: int, seconds: float) -> dict[str, float]:
+    seconds = max(seconds, 1e-9)
+    return {"seconds": round(seconds, 3), "articles_per_s": round(n_articles / seconds, 1),
+            "words_per_s": round(words / seconds, 1)}
+
+
+def stage_spacy(ctx: BenchContext) -> dict[str, Any]:
+    """Bare nlp.pipe over the same texts with the same pipeline the processors use."""
+    t0 = time.perf_counter()
+    for _ in ctx.nlp.pipe(ctx.texts, batch_size=ctx.batch_size):
+        pass
+    return _rate(len(ctx.articles), ctx.words, time.perf_counter() - t0)
+
+
+def stage_analyze(ctx: BenchContext) -> dict[str, Any]:
+    """process_batch: spaCy plus entities, actors, events, certainty, dates and merging."""
+    from processors import process_batch
+
+    t0 = time.perf_counter()
+    analyses = process_batch(ctx.articles, ctx.nlp, ctx.rules, batch_size=ctx.batch_size)
+    out = _rate(len(ctx.articles), ctx.words, time.perf_counter() - t0)
+    out["events"] = sum(len(a.events) for a in analyses)
+    return out
+
+
+Stage = Callable[[BenchContext], dict[str, Any]]
+# Order matters only for reading; each stage gets the same warmed-up model.
+STAGES: list[tuple[str, Stage]] = [("spacy", stage_spacy), ("analyze", stage_analyze)]
+
+
+def run_benchmark(articles: list[Article], model: str, batch_size: int = 32, rounds: int = 2,
+                  stages: list[tuple[str, Stage]] | None = None) -> dict[str, Any]:
+    """Run every stage `rounds` times (alternating, best round kept) and summarise."""
+    from processors import load_nlp, load_rules
+
+    ctx = BenchContext(articles=articles, model=model, batch_size=batch_size)
+    ctx.nlp, ctx.rules = load_nlp(model), load_rules()
+    list(ctx.nlp.pipe(ctx.texts[:20], batch_size=batch_size))  # warm-up: lazy init, caches
+    for _ in range(rounds):
+        for name, fn in stages or STAGES:
+            res = fn(ctx)
+            best = ctx.results.get(name)
+            if best is None or res["seconds"] < best["seconds"]:
+                ctx.results[name] = res
+    summary: dict[str, Any] = {"model": model, "articles": len(articles), "words": ctx.words,
+                               "batch_size": batch_size, "rounds": rounds, "stages": ctx.results}
+    if "spacy" in ctx.results and "analyze" in ctx.results:
+        summary["spacy_wps"] = ctx.results["spacy"]["words_per_s"]
+        summary["analyze_wps"] = ctx.results["analyze"]["words_per_s"]
+        summary["ratio_analyze"] = round(summary["analyze_wps"] / max(summary["spacy_wps"], 1e-9), 3)
+    return summary
+
+
+def write_json(summary: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
