@@ -69,7 +69,8 @@ class LagTracker:
     def seen(self, batch: Sequence[Incoming]) -> None:
         for item in batch:
             if item.origin.timestamp_ms:
-                self.last_ts[(item.origin.topic, item.origin.partition or 0)] = item.origin.timestamp_ms / 1000
+                tp = (item.origin.topic, item.origin.partition or 0)
+                self.last_ts[tp] = item.origin.timestamp_ms / 1000
 
     async def update(self, consumer: Any) -> None:
         for tp in list(consumer.assignment()):
@@ -99,16 +100,19 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
     persister = Persister(runtime, publish)
     lag = LagTracker(runtime)
 
+    def stopping(stream: faust.StreamT) -> bool:
+        return bool(stream.should_stop or app.should_stop)
+
     async def enrich(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.nlp_batch_size, within=settings.batch_timeout_s):
             batch = _incoming(events)
-            await _until_done(enricher.handle, batch, "enrich", lambda: stream.should_stop or app.should_stop)
+            await _until_done(enricher.handle, batch, "enrich", lambda: stopping(stream))
             lag.seen(batch)
 
     async def persist(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.nlp_batch_size * 4, within=settings.batch_timeout_s):
             batch = _incoming(events)
-            await _until_done(persister.handle, batch, "persist", lambda: stream.should_stop or app.should_stop)
+            await _until_done(persister.handle, batch, "persist", lambda: stopping(stream))
             lag.seen(batch)
 
     source = app.topic(*[topics[k].get_topic_name() for k in ("articles", "replay")],

@@ -38,8 +38,9 @@ class Origin:
 
 def dead_letter(reason: str, detail: str, raw: bytes, origin: Origin) -> DeadLetter:
     """A DeadLetter carrying the reason, a short detail, the origin and the original bytes."""
-    return DeadLetter(reason=reason, detail=detail[:_DETAIL_MAX], topic=origin.topic, partition=origin.partition,
-                      offset=origin.offset, key=origin.key_text, original_b64=DeadLetter.encode(raw or b""))
+    return DeadLetter(reason=reason, detail=detail[:_DETAIL_MAX], topic=origin.topic,
+                      partition=origin.partition, offset=origin.offset, key=origin.key_text,
+                      original_b64=DeadLetter.encode(raw or b""))
 
 
 def _schema_detail(exc: ValidationError) -> str:
@@ -71,7 +72,8 @@ def _validate(data: object, raw: bytes, origin: Origin, schema: type[T]) -> T | 
 
 
 def decode_record(raw: bytes | None, origin: Origin, schema: type[T]) -> T | DeadLetter:
-    """Bytes -> `schema` instance, or the DeadLetter that says why not (invalid_utf8, not_json, wrong_schema)."""
+    """Bytes -> `schema` instance, or the DeadLetter that says why not (invalid_utf8, not_json,
+    wrong_schema)."""
     raw = raw if raw is not None else b""
     data = _parse_json(raw, origin)
     if isinstance(data, DeadLetter):

@@ -1,23 +1,39 @@
-"""The worker's Prometheus metrics: a closed, documented catalogue built in one place on ONE injected registry.
+"""The worker's Prometheus metrics: a closed, documented catalogue, built in one place on ONE injected
+registry.
 
-| name                                   | kind      | labels                     | what it counts / measures                                  |
-|----------------------------------------|-----------|----------------------------|------------------------------------------------------------|
-| newsmon_articles_consumed_total        | counter   |                            | input records read from the articles and replay topics     |
-| newsmon_articles_enriched_total        | counter   |                            | articles analysed and published to the enriched topic      |
-| newsmon_articles_persisted_total       | counter   |                            | enriched articles written to the database                  |
-| newsmon_events_detected_total          | counter   | type, subtype, certainty   | events found (all certainties; only asserted ones alert)   |
-| newsmon_alerts_published_total         | counter   | topic                      | alerts published, by logical topic key (alerts_sanction..) |
-| newsmon_deadletters_total              | counter   | reason                     | records sent to the dead-letter topic                      |
-| newsmon_stage_seconds                  | histogram | stage                      | time per batch in decode, nlp, detection, persist_batch    |
-| newsmon_end_to_end_seconds             | histogram | target                     | input broker timestamp -> persisted / alert published      |
-| newsmon_batch_size                     | histogram | agent                      | records per batch taken by an agent (enrich, persist)      |
-| newsmon_db_retries_total               | counter   |                            | database writes retried because the database was down      |
-| newsmon_consumer_lag_messages          | gauge     | topic, partition           | highwater - position of this worker's assigned partitions  |
-| newsmon_consumer_lag_seconds           | gauge     | topic, partition           | age of the newest record processed while lag > 0           |
-| newsmon_build_info                     | info      | version, model, rules_version | what this worker runs                                   |
+| name                             | kind      | labels                        | meaning                     |
+|----------------------------------|-----------|-------------------------------|-----------------------------|
+| newsmon_articles_consumed_total  | counter   |                               | records read from the       |
+|                                  |           |                               | articles and replay topics  |
+| newsmon_articles_enriched_total  | counter   |                               | articles published to the   |
+|                                  |           |                               | enriched topic              |
+| newsmon_articles_persisted_total | counter   |                               | enriched articles written   |
+|                                  |           |                               | to the database             |
+| newsmon_events_detected_total    | counter   | type, subtype, certainty      | events found (all           |
+|                                  |           |                               | certainties)                |
+| newsmon_alerts_published_total   | counter   | topic (logical key)           | alerts published (asserted  |
+|                                  |           |                               | events only)                |
+| newsmon_deadletters_total        | counter   | reason                        | records sent to the         |
+|                                  |           |                               | dead-letter topic           |
+| newsmon_stage_seconds            | histogram | stage                         | seconds per batch in        |
+|                                  |           |                               | decode, nlp, detection,     |
+|                                  |           |                               | persist_batch               |
+| newsmon_end_to_end_seconds       | histogram | target                        | input broker timestamp ->   |
+|                                  |           |                               | persisted / alert published |
+| newsmon_batch_size               | histogram | agent                         | records per batch taken by  |
+|                                  |           |                               | an agent (enrich, persist)  |
+| newsmon_db_retries_total         | counter   |                               | database writes retried     |
+|                                  |           |                               | because the database was    |
+|                                  |           |                               | unavailable                 |
+| newsmon_consumer_lag_messages    | gauge     | topic, partition              | highwater - position,       |
+|                                  |           |                               | assigned partitions only    |
+| newsmon_consumer_lag_seconds     | gauge     | topic, partition              | age of the newest processed |
+|                                  |           |                               | record while lag > 0        |
+| newsmon_build_info               | info      | version, model, rules_version | what this worker runs       |
 
-Label values are bounded: event types/subtypes/certainties and dead-letter reasons come from the closed lists in
-`schemas`, topics from `streams.topics`, stages/targets/agents from the tuples below; never ids or free text.
+Label values are bounded: event types/subtypes/certainties and dead-letter reasons come from the closed
+lists in `schemas`, topics from `streams.topics`, stages/targets/agents from the tuples below;
+never ids or free text.
 """
 
 from __future__ import annotations
@@ -60,37 +76,38 @@ class Metrics:
     def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
         """Register the catalogue on `registry` (a fresh one by default, never the process-global one)."""
         r = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        kw = {"registry": r}
         return cls(
             registry=r,
-            articles_consumed=Counter("newsmon_articles_consumed", "Input records read from the articles and "
-                                      "replay topics.", registry=r),
-            articles_enriched=Counter("newsmon_articles_enriched", "Articles analysed and published to the "
-                                      "enriched topic.", registry=r),
-            articles_persisted=Counter("newsmon_articles_persisted", "Enriched articles written to the database.",
-                                       registry=r),
-            events_detected=Counter("newsmon_events_detected", "Events found, by type, subtype and certainty.",
-                                    ["type", "subtype", "certainty"], registry=r),
+            articles_consumed=Counter("newsmon_articles_consumed",
+                                      "Input records read from the articles and replay topics.", **kw),
+            articles_enriched=Counter("newsmon_articles_enriched",
+                                      "Articles analysed and published to the enriched topic.", **kw),
+            articles_persisted=Counter("newsmon_articles_persisted",
+                                       "Enriched articles written to the database.", **kw),
+            events_detected=Counter("newsmon_events_detected", "Events found, by type, subtype, certainty.",
+                                    ["type", "subtype", "certainty"], **kw),
             alerts_published=Counter("newsmon_alerts_published", "Alerts published, by logical alert topic.",
-                                     ["topic"], registry=r),
+                                     ["topic"], **kw),
             deadletters=Counter("newsmon_deadletters", "Records sent to the dead-letter topic, by reason.",
-                                ["reason"], registry=r),
+                                ["reason"], **kw),
             stage_seconds=Histogram("newsmon_stage_seconds", "Seconds per batch spent in a pipeline stage.",
-                                    ["stage"], buckets=_STAGE_BUCKETS, registry=r),
-            end_to_end_seconds=Histogram("newsmon_end_to_end_seconds", "Seconds from the input record's broker "
-                                         "timestamp to the target (persisted, alert).", ["target"],
-                                         buckets=_E2E_BUCKETS, registry=r),
+                                    ["stage"], buckets=_STAGE_BUCKETS, **kw),
+            end_to_end_seconds=Histogram("newsmon_end_to_end_seconds",
+                                         "Seconds from the input record's broker timestamp to the target "
+                                         "(persisted, alert).", ["target"], buckets=_E2E_BUCKETS, **kw),
             batch_size=Histogram("newsmon_batch_size", "Records per batch taken by an agent.", ["agent"],
-                                 buckets=_BATCH_BUCKETS, registry=r),
-            db_retries=Counter("newsmon_db_retries", "Database writes retried because the database was "
-                               "unavailable.", registry=r),
-            consumer_lag_messages=Gauge("newsmon_consumer_lag_messages", "Messages between this worker's "
-                                        "position and the partition's highwater.", ["topic", "partition"],
-                                        registry=r),
-            consumer_lag_seconds=Gauge("newsmon_consumer_lag_seconds", "Age of the newest record processed on "
-                                       "a partition that still has lag (0 when caught up).",
-                                       ["topic", "partition"], registry=r),
+                                 buckets=_BATCH_BUCKETS, **kw),
+            db_retries=Counter("newsmon_db_retries",
+                               "Database writes retried because the database was unavailable.", **kw),
+            consumer_lag_messages=Gauge("newsmon_consumer_lag_messages",
+                                        "Messages between this worker's position and the highwater.",
+                                        ["topic", "partition"], **kw),
+            consumer_lag_seconds=Gauge("newsmon_consumer_lag_seconds",
+                                       "Age of the newest record processed on a partition that still has "
+                                       "lag (0 when caught up).", ["topic", "partition"], **kw),
             build_info=Info("newsmon_build", "What this worker runs: version, spaCy model, rules version.",
-                            registry=r),
+                            **kw),
         )
 
     def names(self) -> set[str]:

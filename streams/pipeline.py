@@ -123,7 +123,7 @@ class Enricher(Batcher):
                 pending.extend(await self._publish_results(article, analysis, item, alert_sent))
         # The input offsets are acked when this returns, so wait until the broker has every output record.
         await asyncio.gather(*pending)
-        for fut, ts in alert_sent:
+        for _, ts in alert_sent:
             age = _since_ms(ts)
             if age is not None:
                 m.end_to_end_seconds.labels("alert").observe(age)
@@ -195,8 +195,8 @@ class Persister(Batcher):
             for article_id in rejected:
                 item = items.get(article_id)
                 if item is not None:
-                    letter = dead_letter("processing_error", f"database rejected it: {exc}", item.value or b"",
-                                         item.origin)
+                    letter = dead_letter("processing_error", f"database rejected it: {exc}",
+                                         item.value or b"", item.origin)
                     pending.append(await self.send_dead_letter(letter))
             rest = [r for r in records if r.article.id not in rejected]
             return await self._save(rest, items, pending) if rest else []
@@ -209,7 +209,8 @@ class Persister(Batcher):
             log.warning("database unavailable (%s); retry %d in %.1fs", state.outcome.exception(),
                         state.attempt_number, state.next_action.sleep)
 
-        # Forever: the offsets are not acked until this succeeds, so nothing is lost while the database is down.
+        # Forever: the offsets are not acked until this succeeds, so nothing is lost while the database
+        # is down.
         async for attempt in AsyncRetrying(retry=retry_if_exception_type(storage.DatabaseUnavailable),
                                            wait=wait_exponential(multiplier=0.5, max=30),
                                            before_sleep=before_sleep, reraise=True):

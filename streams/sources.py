@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,7 @@ def _entry_date(entry: Any) -> datetime | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
-    return datetime(*parsed[:6], tzinfo=timezone.utc)
+    return datetime(*parsed[:6], tzinfo=UTC)
 
 
 def read_feed(source: str) -> Iterator[Item]:
@@ -121,7 +121,8 @@ def read_feed(source: str) -> Iterator[Item]:
         data = {"title": _plain(entry.get("title", "")) or None, "text": body, "url": entry.get("link"),
                 "source": name, "published": _entry_date(entry)}
         try:
-            yield Item(f"{source}#{number}", article=article_from_mapping({k: v for k, v in data.items() if v}))
+            article = article_from_mapping({k: v for k, v in data.items() if v})
+            yield Item(f"{source}#{number}", article=article)
         except ArticleInputError as exc:
             yield Item(f"{source}#{number}", error=str(exc))
 

@@ -12,7 +12,7 @@ from streams.topics import TopicSpec, declared
 
 
 def admin_client(settings: Settings) -> Any:
-    """The admin client (kafka_clients.admin raises KafkaUnavailable, with what to do, if no broker answers)."""
+    """The admin client; raises kafka_clients.KafkaUnavailable (saying what to do) if no broker answers."""
     return kafka_clients.admin(settings)
 
 
@@ -33,7 +33,8 @@ def topic_states(settings: Settings, admin: Any | None = None) -> list[TopicStat
         specs = list(declared(settings).values())
         names = [s.full_name(settings) for s in specs]
         present = [n for n in names if n in existing]
-        parts = {d.get("name", d.get("topic")): len(d["partitions"]) for d in admin.describe_topics(present)} if present else {}
+        described = admin.describe_topics(present) if present else []
+        parts = {d.get("name", d.get("topic")): len(d["partitions"]) for d in described}
         return [TopicState(s, n, n in existing, parts.get(n)) for s, n in zip(specs, names, strict=True)]
     finally:
         if own:
@@ -41,7 +42,8 @@ def topic_states(settings: Settings, admin: Any | None = None) -> list[TopicStat
 
 
 def ensure_topics(settings: Settings) -> list[str]:
-    """Create the declared topics that are missing (partitions, retention from topics.py); return their names."""
+    """Create the declared topics that are missing (partitions, retention from topics.py); return their
+    names."""
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 

@@ -52,8 +52,8 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
     class Articles(View):
         async def post(self, request: Request) -> Response:
             if not _authorized(request, token):
-                return self.json({"error": "missing or wrong bearer token (NEWSMON_INGEST_TOKEN)"}, status=401,
-                                 headers={"WWW-Authenticate": "Bearer"})
+                return self.json({"error": "missing or wrong bearer token (NEWSMON_INGEST_TOKEN)"},
+                                 status=401, headers={"WWW-Authenticate": "Bearer"})
             try:
                 payload: Any = json.loads(await request.read())
             except ValueError as exc:

@@ -1,8 +1,10 @@
-"""`newsmon publish PATH... [--topic articles]`: JSON lines, text files, directories, RSS/Atom feeds -> Kafka."""
+"""`newsmon publish PATH... [--topic articles]`: JSON lines, text files, directories, RSS/Atom feeds
+-> the articles topic (key = article id)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -34,7 +36,8 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
     settings = get_settings()
     specs = declared(settings)
     if topic_key not in specs:
-        raise typer.BadParameter(f"unknown topic {topic_key!r}; one of: {', '.join(specs)}", param_hint="--topic")
+        raise typer.BadParameter(f"unknown topic {topic_key!r}; one of: {', '.join(specs)}",
+                                 param_hint="--topic")
     topic = specs[topic_key].full_name(settings)
     producer = kafka_clients.producer(settings, retries=5, linger_ms=20,
                                       max_request_size=max(1_048_576, settings.max_text_bytes + 65_536))
@@ -49,7 +52,8 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
             for item in read_sources(sources):
                 if item.article is None:
                     failed += 1
-                    progress.console.print(f"[red]error[/red] {item.where}: {item.error}", highlight=False)
+                    progress.console.print(f"[red]error[/red] {item.where}: {item.error}", highlight=False,
+                                           soft_wrap=True)
                     progress.advance(task)
                     continue
                 value = item.article.model_dump_json().encode("utf-8")
@@ -71,9 +75,10 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def publish(
-        paths: list[str] = typer.Argument(..., help="JSON-lines files, text files, directories, RSS/Atom "
-                                                     "feed files or URLs."),
-        topic: str = typer.Option("articles", "--topic", "-t", help="Logical topic key (streams/topics.py)."),
+        paths: Annotated[list[str], typer.Argument(help="JSON-lines files, text files, directories, RSS/Atom "
+                                                        "feed files or URLs.")],
+        topic: Annotated[str, typer.Option("--topic", "-t",
+                                           help="Logical topic key (streams/topics.py).")] = "articles",
     ) -> None:
         """Publish articles to Kafka (key = article id). JSON lines need at least "text"."""
         from streams.kafka_clients import KafkaConfigError, KafkaUnavailable

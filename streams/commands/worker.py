@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -100,8 +101,9 @@ def run_many(settings: Settings, count: int) -> int:
 def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
-        workers: int = typer.Option(1, "--workers", "-w", min=1, max=32,
-                                    help="Worker processes in one consumer group (web ports web_port+i)."),
+        workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=32,
+                                             help="Worker processes in one consumer group "
+                                                  "(web ports web_port+i).")] = 1,
     ) -> None:
         """Run the streaming worker: enrich articles, publish alerts, persist, serve /metrics."""
         settings = get_settings()

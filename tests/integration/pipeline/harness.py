@@ -120,6 +120,7 @@ def read_topic(bootstrap: str, topic: str, expect_at_least: int, timeout: float 
             ends = consumer.end_offsets(tps)
             if len(records) >= expect_at_least and all(consumer.position(tp) >= ends[tp] for tp in tps):
                 return records
-        raise AssertionError(f"{topic}: {len(records)} records after {timeout:.0f}s, expected {expect_at_least}+")
+        raise AssertionError(f"{topic}: {len(records)} records after {timeout:.0f}s, "
+                             f"expected {expect_at_least}+")
     finally:
         consumer.close()

@@ -1,4 +1,4 @@
-"""Edge validation: every kind of bad input becomes a DeadLetter with its reason, origin and original bytes."""
+"""Edge validation: each kind of bad input becomes a DeadLetter with its reason, origin and original bytes."""
 
 import json
 

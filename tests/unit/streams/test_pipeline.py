@@ -1,0 +1,145 @@
+"""The agents' batch logic without Faust: one failing article is dead-lettered and the rest go on; a database
+outage is retried (counted) until the write succeeds; alerts only for asserted events."""
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import processors
+import storage
+from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
+from streams.bootstrap import Runtime
+from streams.decode import Origin
+from streams.metrics import Metrics
+from streams.pipeline import Enricher, Incoming, Persister
+from streams.settings import Settings
+
+
+class FakeRepository:
+    def __init__(self, outages: int = 0):
+        self.outages = outages
+        self.saved: list[list[str]] = []
+
+    def save_batch(self, records):
+        if self.outages:
+            self.outages -= 1
+            raise storage.DatabaseUnavailable("connection refused")
+        self.saved.append([r.article.id for r in records])
+
+
+class Sent:
+    """Records published by the pipeline, by logical topic key."""
+
+    def __init__(self):
+        self.by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
+
+    async def __call__(self, topic_key, key, value):
+        self.by_topic.setdefault(topic_key, []).append((key, value))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def make_runtime(repository=None) -> Runtime:
+    return Runtime(settings=Settings(max_text_bytes=10_000), metrics=Metrics.create(), nlp=None, rules=None,
+                   engine=None, repository=repository or FakeRepository(),
+                   nlp_executor=ThreadPoolExecutor(1), db_executor=ThreadPoolExecutor(1))
+
+
+def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
+    return Event(id=event_id_for(article_id, type_, subtype, ["DEU"], ["IRN"], 0, 10), article_id=article_id,
+                 type=type_, subtype=subtype, actors=("DEU",), targets=("IRN",), certainty=certainty,
+                 trigger="imposed", evidence=Evidence(text="x", start=0, end=10), confidence=0.9,
+                 rules_version="test")
+
+
+@pytest.fixture
+def fake_nlp(monkeypatch):
+    """parse_batch returns the texts; analyze_doc fails on "BOOM" and finds one asserted and one
+    hypothetical sanction event otherwise."""
+    monkeypatch.setattr(processors, "parse_batch", lambda nlp, texts, batch_size: list(texts))
+
+    def analyze_doc(article, doc, rules, model_name):
+        if "BOOM" in doc:
+            raise RuntimeError("the parser choked")
+        return Analysis(article_id=article.id, model=model_name, rules_version="test",
+                        events=(event(article.id, "asserted"),
+                                event(article.id, "hypothetical", subtype="lift_or_ease")))
+
+    monkeypatch.setattr(processors, "analyze_doc", analyze_doc)
+
+
+def incoming(value: bytes, offset: int) -> Incoming:
+    return Incoming(value=value, origin=Origin(topic="p.news.articles", partition=0, offset=offset,
+                                               key=b"k", timestamp_ms=1_700_000_000_000))
+
+
+def article_bytes(article_id: str, text: str) -> bytes:
+    return Article(id=article_id, text=text).model_dump_json().encode()
+
+
+def test_one_failing_article_is_dead_lettered_and_the_batch_goes_on(fake_nlp):
+    rt = make_runtime()
+    sent = Sent()
+    batch = [incoming(article_bytes("a1", "Germany imposed sanctions."), 0),
+             incoming(article_bytes("a2", "BOOM"), 1),
+             incoming(b"not json", 2),
+             incoming(article_bytes("a3", "Germany imposed sanctions again."), 3)]
+    asyncio.run(Enricher(rt, sent).handle(batch))
+
+    enriched = [EnrichedArticle.model_validate_json(v) for _, v in sent.by_topic["enriched"]]
+    assert [e.article.id for e in enriched] == ["a1", "a3"]
+    assert all(e.source_timestamp_ms == 1_700_000_000_000 for e in enriched)
+    letters = [json.loads(v) for _, v in sent.by_topic["deadletter"]]
+    assert sorted(letter["reason"] for letter in letters) == ["not_json", "processing_error"]
+    boom = next(letter for letter in letters if letter["reason"] == "processing_error")
+    assert "the parser choked" in boom["detail"] and boom["offset"] == 1
+    # Only the asserted event of each article raises an alert; both events are counted.
+    alerts = sent.by_topic["alerts_sanction"]
+    assert len(alerts) == 2 and "alerts_diplomacy" not in sent.by_topic
+    m = rt.metrics.registry.get_sample_value
+    assert m("newsmon_articles_consumed_total") == 4
+    assert m("newsmon_articles_enriched_total") == 2
+    assert m("newsmon_deadletters_total", {"reason": "processing_error"}) == 1
+    assert m("newsmon_events_detected_total", {"type": "sanction", "subtype": "lift_or_ease",
+                                               "certainty": "hypothetical"}) == 2
+
+
+def enriched_bytes(article_id: str) -> bytes:
+    article = Article(id=article_id, text="text")
+    analysis = Analysis(article_id=article_id, model="m", rules_version="test")
+    record = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=1)
+    return record.model_dump_json().encode()
+
+
+def test_database_outage_is_retried_until_the_batch_is_written(monkeypatch):
+    repo = FakeRepository(outages=2)
+    rt = make_runtime(repo)
+    sent = Sent()
+    batch = [incoming(enriched_bytes("a1"), 0), incoming(enriched_bytes("a2"), 1),
+             incoming(enriched_bytes("a1"), 2),  # the same article twice: one upsert
+             incoming(b'{"article": 1}', 3)]
+    asyncio.run(Persister(rt, sent).handle(batch))
+    assert repo.saved == [["a1", "a2"]]  # one transaction, after two failed attempts
+    m = rt.metrics.registry.get_sample_value
+    assert m("newsmon_db_retries_total") == 2
+    assert m("newsmon_articles_persisted_total") == 2
+    assert [json.loads(v)["reason"] for _, v in sent.by_topic["deadletter"]] == ["wrong_schema"]
+
+
+def test_a_record_the_database_rejects_is_dead_lettered_and_the_rest_saved():
+    class Picky(FakeRepository):
+        def save_batch(self, records):
+            if any(r.article.id == "bad" for r in records):
+                raise storage.InvalidBatch("value too long", article_ids=["bad"])
+            super().save_batch(records)
+
+    repo = Picky()
+    sent = Sent()
+    asyncio.run(Persister(make_runtime(repo), sent).handle(
+        [incoming(enriched_bytes(aid), n) for n, aid in enumerate(("ok1", "bad", "ok2"))]))
+    assert repo.saved == [["ok1", "ok2"]]
+    (letter,) = [json.loads(v) for _, v in sent.by_topic["deadletter"]]
+    assert letter["reason"] == "processing_error" and letter["offset"] == 1
