@@ -127,27 +127,57 @@ def test_group_resumes_where_it_stopped(published):
     assert ids(printed(third)) == {extra.id}
 
 
-def test_follow_prints_live_alerts_and_stops_on_ctrl_c(published):
-    proc = subprocess.Popen([NEWSMON, "alerts", "--json", "--from-beginning"], env=published.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+class Follower:
+    """`newsmon alerts ARGS` (following) in a subprocess; `next_alert()` waits at most 60 s for a line."""
 
-    def next_alert() -> Alert:
+    def __init__(self, cluster, *args: str):
+        self.proc = subprocess.Popen([NEWSMON, "alerts", "--json", *args], env=cluster.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def next_alert(self) -> Alert:
         try:
-            return Alert.model_validate_json(lines.get(timeout=60))
+            return Alert.model_validate_json(self.lines.get(timeout=60))
         except queue.Empty:
             raise AssertionError("no alert printed within 60 s") from None
 
+    def interrupt(self) -> tuple[int, str]:
+        """Ctrl-C; the exit status and stderr."""
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=30), self.proc.stderr.read()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_follow_prints_live_alerts_and_stops_on_ctrl_c(published):
+    follower = Follower(published, "--from-beginning")
     try:
-        assert {next_alert().id for _ in ALERTS} == ids(ALERTS)
+        assert {follower.next_alert().id for _ in ALERTS} == ids(ALERTS)
         live = make_alert("sanction", "lift_or_ease", ("USA",), ("VEN",), 7)
         publish(published, [live])
-        assert next_alert().id == live.id
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
-        assert "Traceback" not in proc.stderr.read()
+        assert follower.next_alert().id == live.id
+        code, stderr = follower.interrupt()
+        assert code == 0 and "Traceback" not in stderr
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        follower.kill()
+
+
+def test_follow_with_a_group_commits_what_it_showed(published):
+    follower = Follower(published, "--from-beginning", "--group", "desk")
+    try:
+        assert {follower.next_alert().id for _ in ALERTS} == ids(ALERTS)
+        assert follower.interrupt()[0] == 0
+    finally:
+        follower.kill()
+    # The group committed its offsets on the way out, so --from-beginning (which applies only where the group
+    # has no committed offset) shows nothing now.
+    again = published.run("alerts", "--no-follow", "--from-beginning", "--json", "--group", "desk")
+    assert printed(again) == []
