@@ -316,6 +316,8 @@ def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
         if sub == "meeting_or_talks" and tok.head.lemma_.lower() in d["negotiation_governors"]:
             return "negotiation"
         return sub
+    if tok.lower_ == "visiting" and tok.dep_ in ("amod", "acl", "compound") and tok.head.pos_ in ("PROPN", "NOUN"):
+        return "visit"  # "visiting Iraqi Deputy Prime Minister Barham Salih said ..."
     if tok.pos_ == "VERB":
         return rules.diplomacy_verbs.get(lem)
     return None
@@ -399,7 +401,14 @@ def _agree_is_agreement(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
     if not what or len(parties) < 2:
         return False
     sanction_words = rules.sanction["strong_nouns"] | rules.sanction["weak_nouns"]
-    return not any(t.lemma_.lower() in sanction_words for w in what for t in w.subtree)
+    tentative = rules.modality["hypothetical_verbs"] | {"arrange", "work", "explore", "study"}
+    diplomacy = set(rules.diplomacy_nouns)
+    for t in (t for w in what for t in w.subtree):
+        lem = t.lemma_.lower()
+        # agreeing to sanction, to try something, or to hold talks is another event, not an accord
+        if lem in sanction_words or lem in tentative or (lem in diplomacy and t.pos_ == "NOUN"):
+            return False
+    return True
 
 
 def _official_visitor(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
@@ -415,8 +424,8 @@ def _official_visitor(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
 
 def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
     lem = tok.lemma_.lower()
-    if tok.pos_ == "VERB":
-        if tok.dep_ == "acl" and tok.head.pos_ in ("PROPN", "NOUN"):   # "visiting Iraqi PM Salih"
+    if tok.pos_ == "VERB" or tok.lower_ == "visiting":
+        if tok.dep_ in ("acl", "amod", "compound") and tok.head.pos_ in ("PROPN", "NOUN"):   # "visiting Iraqi PM Salih"
             acts = _role_codes([tok.head], actors, rules)
         else:
             acts = _role_codes(subject_of(tok), actors, rules)
@@ -441,11 +450,21 @@ def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str
 
 
 def _places_in(sent: Span, actors: ActorIndex, exclude: set[str]) -> list[str]:
-    """Codes of place names (GPE) in the sentence: the host when the text names no destination."""
-    return codes_in([t for t in sent if t.ent_type_ == "GPE"], actors, exclude)
+    """Codes of place names (GPE) in the sentence, else in the dateline (the article's first words):
+    the host when the text names no destination."""
+    found = codes_in([t for t in sent if t.ent_type_ == "GPE"], actors, exclude)
+    if not found:
+        head = sent.doc[: min(len(sent.doc), 12)]
+        found = codes_in([t for t in head if t.ent_type_ in ("GPE", "ORG") and t.is_upper], actors, exclude)[:1]
+    return found
 
 
 def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
+    if tok.lemma_.lower() in ("mediator", "mediators") or tok.lower_ == "mediators":
+        # the mediators are named by their own phrase; the parties are the rest of the clause
+        acts = _role_codes([tok], actors, rules)
+        top = governing_chain(tok)[0][-1]
+        return acts, codes_in(top.subtree, actors, set(acts))
     verb = tok if tok.pos_ == "VERB" else first_verb(governing_chain(tok)[0][1:])
     acts = _role_codes([c for c in tok.children if c.dep_ == "poss"], actors, rules)
     if verb is not None and not acts:
@@ -471,7 +490,6 @@ def _participants(tok: Token, sent: Span, actors: ActorIndex, rules: Rules) -> l
 
 def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[EventMention]:
     out: list[EventMention] = []
-    seen_subtypes: set[str] = set()
     for tok in sent:
         subtype = _diplomacy_subtype(tok, rules)
         if subtype is None or not _accept_diplomacy(tok, subtype, sent, actors, rules):
@@ -494,10 +512,6 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
             acts, targets = _directed_roles(tok, actors, rules)
             if not acts and not targets:
                 continue
-        key = subtype
-        if key in seen_subtypes:
-            continue  # one mention per subtype and sentence; merging handles the rest
-        seen_subtypes.add(key)
         certainty, why = certainty_with_reason(tok, sent, rules)
         conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
         out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,

@@ -22,6 +22,17 @@ def _has_date(tok: Token) -> bool:
     return any(t.ent_type_ in _DATE_LABELS for t in tok.subtree)
 
 
+# Nouns naming the people of an event (mediators, envoys) exist whatever the modality of the clause.
+_AGENT_NOUNS = frozenset({"mediator", "mediators", "envoy", "envoys", "negotiator", "negotiators"})
+# Governors after which an infinitive reports a decided act ("voted to impose", "agreed to extend").
+_DECIDED = frozenset({"agree", "vote", "decide", "move", "order", "resolve", "begin", "start", "continue",
+                      "act", "choose", "opt", "elect", "go", "come", "travel", "fly", "head", "arrive"})
+_HOPE_OBJECTS = frozenset({"hope", "hopes", "wish", "desire", "readiness", "willingness", "interest",
+                           "possibility", "prospect", "intention", "plan", "plans", "proposal", "call"})
+_NEGATION_NOUNS = frozenset({"delay", "postponement", "cancellation", "collapse", "breakdown", "failure",
+                             "refusal", "rejection", "boycott", "absence", "suspension"})
+
+
 def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
     """The trigger and the words that govern it inside its clause, and the word above the clause.
 
@@ -30,6 +41,8 @@ def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
     the climb, so "does not object ... and is negotiating" keeps the negation to its own verb."""
     chain = [trigger]
     cur = trigger
+    if trigger.lower_ in _AGENT_NOUNS:
+        return chain, None
     while cur.head is not cur and len(chain) < 12:
         dep = cur.dep_
         infinitive = dep == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
@@ -76,6 +89,15 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
             continue
         if lem in m["negation_verbs"] and t.pos_ in ("VERB", "NOUN"):
             return "negated", lem
+        if lem in _NEGATION_NOUNS and t.pos_ == "NOUN" and k <= 3 and lem not in skip_lemmas:
+            return "negated", lem
+        if t.pos_ in ("VERB", "AUX") and any(c.dep_ == "dobj" and c.lemma_.lower() in _HOPE_OBJECTS
+                                            for c in t.children):
+            hyp = hyp or f"{t.text} hope"  # "expressed hope for peace talks"
+        if t.dep_ in ("advcl", "acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) \
+                and t.head.lemma_.lower() not in _DECIDED:
+            hyp = hyp or f"purpose {t.text}"  # "efforts to negotiate", "time to finalize a deal"
         # title-case headlines tag verbs as proper nouns, so PROPN counts here too
         if t.pos_ in ("VERB", "AUX", "ADJ", "PROPN") and (lem in m["hypothetical_verbs"] or lem in m["hypothetical_adjs"]):
             # "plans to visit China next week" is a scheduled act, not a vague plan
