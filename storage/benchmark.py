@@ -17,7 +17,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from schemas import Analysis, Article, EnrichedArticle, Entity, Event, Evidence, Mention, content_id, event_id_for
+from schemas import (
+    Analysis,
+    Article,
+    EnrichedArticle,
+    Entity,
+    Event,
+    Evidence,
+    Mention,
+    content_id,
+    event_id_for,
+)
 from storage.engine import make_engine, mask_url
 from storage.models import articles
 from storage.repository import Repository
@@ -29,14 +39,15 @@ _PARTIES = [("Canada", "CAN"), ("Japan", "JPN"), ("Brazil", "BRA"), ("Kenya", "K
 def synthetic_record(article_id: str, i: int) -> EnrichedArticle:
     """An article with six entities, six mentions and two events: roughly what a news item yields."""
     sentences = [f"{a} announced new sanctions against {b} on day {i}." for (a, _), (b, _)
-                 in zip(_PARTIES, _PARTIES[1:] + _PARTIES[:1])]
+                 in zip(_PARTIES, _PARTIES[1:] + _PARTIES[:1], strict=True)]
     text = " ".join(sentences)
     entities, mentions, events = [], [], []
     for name, code in _PARTIES:
         start = text.index(name)
         entity_id = content_id(article_id, name, prefix="ent-")
         entities.append(Entity(id=entity_id, name=name, label="GPE", mentions=2, actor=code))
-        mentions.append(Mention(entity_id=entity_id, text=name, label="GPE", start=start, end=start + len(name)))
+        mentions.append(Mention(entity_id=entity_id, text=name, label="GPE", start=start,
+                                end=start + len(name)))
     offset = 0
     for k, sentence in enumerate(sentences[:2]):
         actors, targets = (_PARTIES[k][1],), (_PARTIES[k + 1][1],)

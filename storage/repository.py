@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
 
 import schemas
@@ -48,7 +48,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -105,7 +105,7 @@ class Repository:
                 result = self._write_batch(conn, prepared)
         except SQLAlchemyError as exc:
             raise translate(exc, f"saving a batch of {len(prepared)} article(s)") from exc
-        return SaveResult(**{**result.__dict__, "superseded": superseded})
+        return replace(result, superseded=superseded)
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
@@ -130,7 +130,9 @@ class Repository:
         return SaveResult(inserted=tuple(sorted(inserted)), updated=tuple(updated), skipped=tuple(skipped),
                           **counts)
 
-    def _claim_postgres(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> tuple[dict[str, str], set[str]]:
+    def _claim_postgres(
+        self, conn: sa.Connection, rows: list[dict[str, Any]]
+    ) -> tuple[dict[str, str], set[str]]:
         """Insert new articles and row-lock stored ones in ONE pass in id order, returning the stored
         rules versions and the ids inserted. A separate lock-then-insert would take locks out of order
         (a row another writer inserted meanwhile is locked after our inserts) and deadlock."""
@@ -138,7 +140,11 @@ class Repository:
         stmt = insert.on_conflict_do_update(
             index_elements=["id"],
             set_={"rules_version": articles.c.rules_version},  # no change: only takes the row lock
-        ).returning(articles.c.id, articles.c.rules_version, sa.literal_column("(xmax = 0)").label("inserted"))
+        ).returning(
+            articles.c.id,
+            articles.c.rules_version,
+            sa.literal_column("(xmax = 0)").label("inserted"),  # PostgreSQL: true for a freshly inserted row
+        )
         stored: dict[str, str] = {}
         inserted: set[str] = set()
         for chunk in _chunks(rows):
@@ -211,7 +217,8 @@ class Repository:
             return conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar_one()
 
     def stats(self) -> dict[str, Any]:
-        """Row counts: {"articles", "entities", "mentions", "events": {"total", "by_type", "by_certainty"}}."""
+        """Row counts: {"articles", "entities", "mentions",
+        "events": {"total", "by_type", "by_certainty"}}."""
         with self._read("reading database statistics") as conn:
             def count(table: sa.Table) -> int:
                 return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

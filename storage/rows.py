@@ -38,7 +38,8 @@ def choose(records: Sequence[schemas.EnrichedArticle]) -> tuple[dict[str, schema
     chosen: dict[str, schemas.EnrichedArticle] = {}
     for record in records:
         if not isinstance(record, schemas.EnrichedArticle):
-            raise InvalidBatch(f"save_batch takes schemas.EnrichedArticle records, got {type(record).__name__}")
+            raise InvalidBatch(
+                f"save_batch takes schemas.EnrichedArticle records, got {type(record).__name__}")
         current = chosen.get(record.article.id)
         if current is None or incoming_wins(record.analysis.rules_version, current.analysis.rules_version):
             chosen[record.article.id] = record
@@ -62,7 +63,8 @@ def check(record: schemas.EnrichedArticle) -> list[str]:
 
 def _strings(record: schemas.EnrichedArticle) -> Iterable[str]:
     a, an = record.article, record.analysis
-    yield from (s for s in (a.id, a.text, a.title, a.url, a.source, a.language, an.model, an.rules_version) if s)
+    yield from (s for s in (a.id, a.text, a.title, a.url, a.source, a.language, an.model, an.rules_version)
+                if s)
     for e in an.entities:
         yield from (s for s in (e.id, e.name, e.label, e.actor) if s)
     for m in an.mentions:

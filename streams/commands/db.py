@@ -77,7 +77,9 @@ def upgrade_command(
 
 @db_app.command("stats")
 def stats_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
 ) -> None:
     """Count stored articles, entities, mentions and events (by type and certainty)."""
     from storage import Repository, StorageError, make_engine, mask_url

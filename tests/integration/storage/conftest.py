@@ -25,5 +25,6 @@ def counts(repo: Repository) -> dict:
 
     stats = repo.stats()
     with repo.engine.connect() as conn:
-        stats["event_parties"] = conn.execute(sa.select(sa.func.count()).select_from(event_parties)).scalar_one()
+        query = sa.select(sa.func.count()).select_from(event_parties)
+        stats["event_parties"] = conn.execute(query).scalar_one()
     return stats

@@ -31,7 +31,7 @@ def test_concurrent_overlapping_batches_converge_on_the_newest_rules(database_ur
         except BaseException as exc:  # noqa: BLE001 - asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=pair) for pair in zip(engines, batches)]
+    threads = [threading.Thread(target=write, args=pair) for pair in zip(engines, batches, strict=False)]
     for t in threads:
         t.start()
     for t in threads:

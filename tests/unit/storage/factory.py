@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from schemas import Analysis, Article, EnrichedArticle, Entity, Event, Evidence, Mention, content_id, event_id_for
+from schemas import (
+    Analysis,
+    Article,
+    EnrichedArticle,
+    Entity,
+    Event,
+    Evidence,
+    Mention,
+    content_id,
+    event_id_for,
+)
 
 PARTIES = {"United States": ("USA", "GPE"), "Russia": ("RUS", "GPE"), "European Union": ("IGO:EU", "ORG"),
            "Iran": ("IRN", "GPE"), "China": ("CHN", "GPE")}
@@ -30,7 +40,8 @@ def make_record(
         code, label = PARTIES[name]
         start = text.index(name)
         entity_id = content_id(article_id, name, label, prefix="ent-")
-        mentions.append(Mention(entity_id=entity_id, text=name, label=label, start=start, end=start + len(name)))
+        mentions.append(Mention(entity_id=entity_id, text=name, label=label, start=start,
+                                end=start + len(name)))
         entities.append(Entity(id=entity_id, name=name, label=label, mentions=1, actor=code))
     actors, targets = (PARTIES[actor][0],), (PARTIES[target][0],)
     event = Event(
@@ -42,7 +53,7 @@ def make_record(
         rules_version=rules_version,
     )
     article = Article(id=article_id, text=text, title=title, url=f"https://news.example/{article_id}",
-                      source="example-wire", published=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc),
+                      source="example-wire", published=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
                       language="en")
     analysis = Analysis(article_id=article_id, entities=tuple(entities), mentions=tuple(mentions),
                         events=(event,), model="test-model", rules_version=rules_version)
@@ -52,5 +63,6 @@ def make_record(
 def make_batch(n: int, prefix: str = "art", **kw) -> list[EnrichedArticle]:
     """n records with distinct article ids, cycling through the known parties."""
     names = list(PARTIES)
-    return [make_record(f"{prefix}-{i:05d}", actor=names[i % len(names)], target=names[(i + 1) % len(names)], **kw)
+    return [make_record(f"{prefix}-{i:05d}", actor=names[i % len(names)],
+                        target=names[(i + 1) % len(names)], **kw)
             for i in range(n)]

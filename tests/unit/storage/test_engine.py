@@ -1,7 +1,7 @@
 """SQLite engines are set up for concurrent use; URLs never leak their password."""
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from storage import DatabaseUnavailable, Repository, SchemaMissing, StorageError, make_engine, mask_url
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, parse_url

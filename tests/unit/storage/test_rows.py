@@ -1,6 +1,6 @@
 """Turning a batch into rows: one record per article, duplicates resolved deterministically."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from storage.errors import InvalidBatch
 from storage.rows import check, choose, to_rows
 from tests.unit.storage.factory import make_record
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def test_the_last_record_for_an_article_wins():
