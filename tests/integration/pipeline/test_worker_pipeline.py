@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from schemas import Alert, Article, DeadLetter, alert_id_for
 from streams.sources import read_path
 
-from .harness import WorkerProcess, produce, read_topic, wait_for
+from .harness import TcpProxy, WorkerProcess, produce, read_topic, wait_for
 
 MAX_TEXT_BYTES = 20_000
 BAD_RECORDS = {
@@ -185,3 +185,34 @@ def _assigned(worker: WorkerProcess, port: int) -> bool:
     except OSError:
         return False
     return bool(json.loads(body)["assigned_partitions"])
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_database_outage_is_waited_out_without_losing_articles(make_worker, kafka_bootstrap, unique_prefix,
+                                                               database_url):
+    url = sa.engine.make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    try:
+        via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        worker = make_worker(via_proxy)
+        worker.ready()
+        articles = bulk_articles(40)
+        topic = f"{unique_prefix}news.articles"
+        publish(kafka_bootstrap, topic, articles[:20])
+        wait_for("the first 20 rows", lambda: len(article_ids(database_url)) == 20, 120, worker.log_tail)
+
+        proxy.cut()
+        publish(kafka_bootstrap, topic, articles[20:])
+        wait_for("the worker to retry the database",
+                 lambda: worker.metric("newsmon_db_retries_total") >= 2, 120, worker.log_tail)
+        wait_for("enrichment to go on meanwhile",
+                 lambda: worker.metric("newsmon_articles_enriched_total") == 40, 120, worker.log_tail)
+        assert len(article_ids(database_url)) == 20  # nothing written while the database is away
+
+        proxy.restore()
+        wait_for("all 40 rows after the outage", lambda: len(article_ids(database_url)) == 40, 120,
+                 worker.log_tail)
+        assert worker.metric("newsmon_articles_persisted_total") == 40
+        assert worker.metric("newsmon_deadletters_total") == 0
+    finally:
+        proxy.close()
