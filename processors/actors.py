@@ -165,7 +165,13 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
         key = norm_name(ent.text)
         if key in ("washington",) and ent.end < n and doc[ent.end].lower_ == "state":
             code, amb = None, True
-        if code is None and not amb and ent.label_ in ("ORG", "FAC", "NORP", "GPE"):
+        if code is None and ent[0].lower_ in rules.companies:
+            code = rules.companies[ent[0].lower_]
+            for t in ent:
+                idx.tok_firm[t.i] = True
+        if code is None and not amb and ent.label_ in ("ORG", "FAC", "NORP"):
+            # only organisations are named after states ("U.S. Commerce Department"); a place that
+            # contains a state's name is another place ("New Jersey", "New Mexico")
             code = _resolve_org(ent, rules)
             if code and ent.label_ in ("ORG", "FAC") and ent[-1].lower_ not in rules.org_heads:
                 for t in ent:
@@ -199,6 +205,12 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
                         idx.tok_extra[t.i] = found[1:]
             elif t.is_title and norm_name(t.text) in rules.names:
                 codes[t.i] = rules.names[norm_name(t.text)]
+            elif t.is_title and t.lower_ in rules.office_surnames and t.i + 1 < n and not doc[t.i + 1].is_title:
+                codes[t.i] = rules.office_surnames[t.lower_]  # "Trump sanctions ...": NER missed the name
+                idx.tok_person[t.i] = True
+            elif t.lower_ in rules.companies and t.pos_ == "PROPN":
+                codes[t.i] = rules.companies[t.lower_]
+                idx.tok_firm[t.i] = True
     # pass 2: people, full names before surname-only mentions
     surname_code: dict[str, tuple[str | None, str]] = {}
     for ent in sorted(pending_people, key=lambda e: -len(e)):

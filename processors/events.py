@@ -81,6 +81,8 @@ _NONPERSONAL = frozenset({"it", "its", "they", "their", "them"})
 
 
 def _pronoun_code(tok: Token, actors: ActorIndex) -> str | None:
+    if tok.lower_ == "it" and (tok.head.lemma_ == "be" or any(c.dep_ in ("acomp", "attr") for c in tok.head.children)):
+        return None  # expletive "it was better to wait"
     """He/she/his/her -> the nearest person named before; it/its/they -> the nearest state or body
     (not a firm, not a person) named before; within ~60 tokens."""
     personal = tok.lower_ in _PERSONAL
@@ -108,7 +110,8 @@ def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=N
             pc = _pronoun_code(t, actors)
             found = [pc] if pc else []
         elif actors.codes_at(t.i) and not (exclude and set(actors.codes_at(t.i)) & exclude):
-            found = actors.codes_at(t.i)  # a named actor stands for itself, not its modifiers
+            # a named actor stands for itself, not its modifiers
+            found = [] if (not firms and actors.tok_firm[t.i]) else actors.codes_at(t.i)
         else:
             found = codes_in(t.subtree, actors, exclude) if full else subtree_codes(t, actors, exclude)
             found = [c for c in found if firms or not _firm_code(t, c, actors)]
@@ -153,6 +156,16 @@ _SANCTION_HOLDERS = frozenset({"legislation", "law", "bill", "package", "order",
 
 def _sanction_subtype(tok: Token, verb: Token | None, rules: Rules) -> str:
     s = rules.sanction
+    if _headline(tok) and (verb is None or verb.pos_ == "PROPN"):
+        # title case hides verbs from the tagger: "Obama Lifts Decades-old Vietnam Arms Embargo"
+        for t in tok.doc[max(0, tok.i - 5):tok.i]:
+            low = t.lemma_.lower() if t.pos_ == "VERB" else t.lower_.rstrip("s")
+            if low in s["lift_verbs"]:
+                return "lift_or_ease"
+            if low in s["extend_verbs"]:
+                return "extend"
+            if low in ("threaten", "warn"):
+                return "threaten"
     mods = {c.lemma_.lower() for c in tok.children}
     head = tok.head.lemma_.lower() if tok.head is not tok else ""
     if mods & s["lift_nouns"] or head in s["lift_nouns"]:
@@ -181,7 +194,11 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
         if tok.dep_ in ("acl", "amod") and tok.head.pos_ in ("NOUN", "PROPN"):
             objs.append(tok.head)
         targets = _role_codes(objs, actors, rules, full=True)
-        acts = _role_codes([c for c in tok.children if c.dep_ == "nsubj"] + agent_of(tok), actors, rules)
+        subj = [c for c in tok.children if c.dep_ == "nsubj"] + agent_of(tok) or \
+            [s for s in subject_of(tok) if s.i != tok.i and s not in objs]
+        acts = _role_codes(subj, actors, rules, firms=False)
+        if not acts and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
+            return ["<firm>"], targets
         return acts, targets
     # prepositional targets on the noun, then on the verb
     targets = _role_codes(prep_objects(tok, _TARGET_PREPS), actors, rules, full=True)
@@ -258,7 +275,7 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
 
 
 def _headline(tok: Token) -> bool:
-    """The first sentence of an article (its title, in AG-style items the title run into the lead)."""
+    """The first words of an article (its title, in AG-style items the title run into the lead)."""
     return tok.sent.start == 0 and tok.i < 20
 
 
@@ -277,6 +294,8 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         acts, targets = _sanction_roles(tok, verb, kind, actors, rules)
         if acts == ["<firm>"] or (kind == "weak" and not targets):
             continue
+        if _headline(tok) and not targets and not (verb is not None and verb.i >= 20):
+            continue  # a telegraphic title naming no target is left to the body
         skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
         certainty, why = certainty_with_reason(tok, sent, rules, skip)
         head = tok.head.lemma_.lower()
@@ -292,7 +311,7 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
         out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 _trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
-                                headline=_headline(tok) and (verb is None or verb.i >= 20), why=why))
+                                headline=_headline(tok), why=why))
     return out
 
 
@@ -329,6 +348,14 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     mods = {c.lemma_.lower() for c in tok.children} | {tok.head.lemma_.lower()}
     if mods & d["domestic_cues"]:
         return False
+    if lem in ("meet", "host") and any(o.lemma_.lower() in _BUSINESS for o in
+                                       [c for c in tok.children if c.dep_ == "dobj"] + prep_objects(tok, frozenset({"with"}))):
+        return False  # meeting chief executives, bankers or unions is not diplomacy
+    if any(c.lower_ == "times" and c.dep_ == "npadvmod" for c in tok.children) or \
+            (tok.tag_ == "NNS" and tok.head.lower_ == "as" and tok.head.head.lower_ != "such" and False) or \
+            (tok.tag_ == "NNS" and tok.dep_ == "pobj" and tok.head.lower_ == "as"
+             and tok.head.i > 0 and tok.doc[tok.head.i - 1].lower_ == "such"):
+        return False  # habitual ("met him several times") or generic ("meetings such as APEC summits")
     if lem == "talk" and any(c.dep_ == "prep" and c.lower_ in ("of", "about") for c in tok.children):
         return False  # "talks of war crimes": speaks of
     if tok.head.lower_ in ("under", "despite", "violating", "breaching") and tok.dep_ == "pobj":
@@ -385,6 +412,9 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     return True
 
 
+_BUSINESS = frozenset({"executive", "ceo", "chief", "businessman", "businessmen", "banker", "investor",
+                       "union", "company", "firm", "industry", "shareholder", "employee", "worker", "reporter",
+                       "journalist", "student", "lawmaker", "senator", "governor", "mayor", "supporter", "voter"})
 _NON_OFFICIAL = frozenset({"team", "player", "fan", "tourist", "student", "company", "firm", "investor",
                            "executive", "family", "star", "band", "athlete", "pilgrim", "worker", "crew",
                            "squad", "club", "artist", "singer", "actor", "scientist", "ceo", "buyer"})
@@ -478,6 +508,19 @@ def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[
     return acts, targets
 
 
+_TREATY = frozenset({"treaty", "protocol", "convention", "accord", "pact"})
+
+
+def _has_partner(tok: Token, rules: Rules) -> bool:
+    """A one-state agreement or negotiation still counts with a named counterpart or a treaty:
+    "negotiating with other Gulf countries", "Russia's signing of the Kyoto treaty", "peace talks"."""
+    d = rules.diplomacy
+    words = {c.lemma_.lower() for c in tok.subtree} | {tok.lemma_.lower()}
+    if prep_objects(tok, frozenset({"with"})) or words & _TREATY:
+        return True
+    return bool({c.lemma_.lower() for c in tok.children} & d["negotiation_modifiers"])
+
+
 def _participants(tok: Token, sent: Span, actors: ActorIndex, rules: Rules) -> list[str]:
     """Parties of a symmetric event: codes in the governing clause, else in the sentence."""
     chain, _ = governing_chain(tok)
@@ -497,7 +540,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         if subtype in _SYMMETRIC:
             parts = _participants(tok, sent, actors, rules)
             igo = any(p in rules.igo_codes for p in parts)
-            if len(parts) < 2 and not igo and subtype not in ("agreement_signed", "negotiation"):
+            if len(parts) < 2 and not igo and not (subtype in ("agreement_signed", "negotiation")
+                                                   and _has_partner(tok, rules)):
                 continue
             if not parts:
                 continue
@@ -543,17 +587,22 @@ def _fill_sanction_roles(mentions: list[EventMention], actors: ActorIndex, rules
         if m.code and len(m.code) == 3 and m.code.isupper():
             counts[m.code] = counts.get(m.code, 0) + 1
     last_actors: tuple[str, ...] = ()
-    for i, m in enumerate(mentions):
+    last_targets: tuple[str, ...] = ()
+    for m in mentions:
         if m.type != "sanction":
             continue
         if not m.actors and last_actors and not set(last_actors) & set(m.targets):
             m.actors, m.confidence = last_actors, round(m.confidence - 0.15, 2)
-        if not m.targets:
+        if not m.targets and last_targets and not set(last_targets) & set(m.actors):
+            m.targets, m.confidence = last_targets, round(m.confidence - 0.15, 2)
+        elif not m.targets:
             ranked = sorted((c for c in counts if c not in m.actors), key=lambda c: -counts[c])
             if ranked:
-                m.targets, m.confidence = (ranked[0],), round(m.confidence - 0.15, 2)
-        if m.actors:
+                m.targets, m.confidence = (ranked[0],), round(m.confidence - 0.2, 2)
+        if m.actors and not m.headline:
             last_actors = m.actors
+        if m.targets and not m.headline:
+            last_targets = m.targets
 
 
 _TRIG_CACHE: dict[str, frozenset[str]] = {}

@@ -75,13 +75,15 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 return "negated", f"{cl} on {t.text}"
             if c.dep_ == "prep" and cl == "without" and not own:
                 return "negated", f"without on {t.text}"
+        if t.dep_ == "pcomp" and t.head.lower_ in ("toward", "towards"):
+            hyp = hyp or "toward"  # "a step toward easing a ban"
             if c.dep_ == "aux" and cl in m["hypothetical_aux"] and c.ent_type_ != "PERSON" and c.tag_ == "MD":
                 hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ == "mark" and cl in m["conditional_marks"]:
                 hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ in ("amod", "compound") and c.lemma_.lower() in m["hypothetical_adjs"] and k <= 1:
                 hyp = hyp or f"{c.text} on {t.text}"
-            if k == 0 and c.dep_ == "acl" and c.lemma_.lower() in _AUTHORISED:
+            if k <= 2 and t.pos_ == "NOUN" and c.dep_ == "acl" and c.lemma_.lower() in _AUTHORISED:
                 hyp = hyp or f"{c.text} on {t.text}"  # "sanctions approved by the WTO": authorised only
             if c.dep_ == "prt" and f"{lem} {cl}" in m["negation_verbs"]:
                 return "negated", f"{lem} {cl}"

@@ -55,6 +55,7 @@ class Rules:
     country_titles: Mapping[str, str]
     office_full: Mapping[str, str]
     office_surnames: Mapping[str, str]
+    companies: Mapping[str, str]           # state-linked firms often named as sanction targets
     sanction: Mapping[str, frozenset[str]]
     diplomacy_verbs: Mapping[str, str]
     diplomacy_nouns: Mapping[str, str]
@@ -114,6 +115,7 @@ def load_rules(version: str | None = None) -> Rules:
         country_titles=_frozen(gaz["country_specific_titles"]),
         office_full=_frozen(office["full"]),
         office_surnames=_frozen(office["surnames"]),
+        companies=_frozen(gaz["companies"]),
         sanction=_frozen(sanction),
         diplomacy_verbs=_frozen(dip["verbs"]),
         diplomacy_nouns=_frozen(dip["nouns"]),
