@@ -70,7 +70,7 @@ status: ## Show which services run
 # pytest exits 5 when it ran no test: that fails here like any other non-zero exit.
 test: venv up ## Run every tier (unit, integration, e2e) against the real services
 	@deploy/local/prometheus.sh install >/dev/null
-	@mkdir -p $(RUN)
+	@mkdir -p $(RUN) && rm -f $(RUN)/junit.xml
 	@rc=0; $(VBIN)/pytest tests --junitxml=$(RUN)/junit.xml $(PYTEST_ARGS) || rc=$$?; \
 	  $(VBIN)/python deploy/local/junit_tiers.py $(RUN)/junit.xml || true; \
 	  if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests" >&2; fi; \

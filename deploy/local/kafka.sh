@@ -87,10 +87,21 @@ write_pom() {
 EOF
 }
 
+ensure_tools() {  # java to run the broker, mvn to resolve it; Debian's packages when missing and root
+  local missing=()
+  command -v "$JAVA" >/dev/null || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || missing+=(maven)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing ${missing[*]}: install with 'sudo apt-get install -y ${missing[*]}'"
+  say "installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get could not install ${missing[*]}"
+}
+
 fetch() {
   [ -f "$LIB/.complete" ] && return 0
-  command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install -y maven) and retry"
-  command -v "$JAVA" >/dev/null || die "java not found: install a JDK 17+ (apt-get install -y openjdk-17-jre-headless)"
+  ensure_tools
   write_pom
   rm -rf "$LIB"; mkdir -p "$LIB"
   say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $LIB (first run only; full log $DIST/fetch.log)"
