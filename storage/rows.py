@@ -55,10 +55,21 @@ def check(record: schemas.EnrichedArticle) -> list[str]:
     for event in record.analysis.events:
         if event.article_id != article_id:
             problems.append(f"event {event.id!r} names article {event.article_id!r}")
-    if any("\x00" in s for s in _strings(record)):
-        # PostgreSQL text cannot hold NUL; refused on SQLite too, so both databases agree.
+    strings = list(_strings(record))
+    # Refused on SQLite too, so both databases store exactly the same records.
+    if any("\x00" in s for s in strings):
         problems.append("contains a NUL character (\\x00), which PostgreSQL text cannot store")
+    if not all(_utf8_encodable(s) for s in strings):
+        problems.append("contains a lone UTF-16 surrogate, which is not valid UTF-8 text")
     return problems
+
+
+def _utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _strings(record: schemas.EnrichedArticle) -> Iterable[str]:

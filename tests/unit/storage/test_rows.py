@@ -66,3 +66,10 @@ def test_nul_characters_are_reported_wherever_they_are():
     analysis = record.analysis.model_copy(update={"events": (bad,)})
     assert any("NUL" in p for p in check(record.model_copy(update={"analysis": analysis})))
     assert check(record) == []
+
+
+def test_lone_surrogates_are_reported():
+    """Validation refuses them, but model_copy/model_construct bypass it; the database would fail later."""
+    record = make_record("a")
+    record = record.model_copy(update={"article": record.article.model_copy(update={"title": "bad \ud800"})})
+    assert any("surrogate" in p for p in check(record))
