@@ -1,12 +1,22 @@
 """Validation at the edge: raw Kafka bytes in, a record or a DeadLetter out. Never raises on bad input.
 
-Reasons (schemas.deadletter.DEADLETTER_REASONS): invalid_utf8, not_json, wrong_schema, empty_text, oversize;
-processing_error is given by the agents when a valid article fails later.
+Reasons (schemas.deadletter.DEADLETTER_REASONS): invalid_utf8, not_json, wrong_schema, empty_text, oversize,
+html_rejected; processing_error is given by the agents when a valid article fails later.
+
+Decisions on awkward but decodable input (tests/unit/badinput pins each one):
+- Control characters (C0 except tab, newline, carriage return; DEL; C1) are STRIPPED from `text` and `title`
+  before validation. They carry no meaning in news text, and NUL cannot be stored in PostgreSQL at all.
+  A text that is nothing but control characters and blanks is then `empty_text`.
+- An unpaired UTF-16 surrogate (a JSON `\ud800` escape) is not text: `invalid_utf8`.
+- A whole HTML page (doctype, <html>, <head> or <body> markup) is REJECTED as `html_rejected`: the article
+  text has to be extracted by the publisher (`newsmon publish` does so for feeds). Markup inside ordinary text
+  (`<b>`, even `<script>`) is kept verbatim: it is data, never rendered or executed, and so are SQL strings.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -17,6 +27,13 @@ from schemas import Article, DeadLetter
 T = TypeVar("T", bound=BaseModel)
 
 _DETAIL_MAX = 500  # keeps a dead letter readable; the original bytes are carried whole anyway
+# Control characters stripped from article text: C0 except \t \n \r, DEL, and C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# A document rather than article text: a doctype or a document-level element near the start, or a closing
+# </html> / </body> anywhere.
+_HTML_PAGE = re.compile(r"\A\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])"
+                        r"|</(?:html|body)\s*>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,29 @@ def decode_article(raw: bytes | None, origin: Origin, max_text_bytes: int) -> Ar
     data = _parse_json(raw, origin)
     if isinstance(data, DeadLetter):
         return data
-    # Blank text is its own reason: a publisher bug worth telling apart from a schema mismatch.
-    if isinstance(data, dict) and isinstance(data.get("text"), str) and not data["text"].strip():
-        return dead_letter("empty_text", "text is empty or whitespace only", raw, origin)
+    if isinstance(data, dict) and isinstance(data.get("text"), str):
+        letter = _check_text(data, raw, origin)
+        if letter is not None:
+            return letter
     return _validate(data, raw, origin, Article)
+
+
+def _check_text(data: dict, raw: bytes, origin: Origin) -> DeadLetter | None:
+    """Strip control characters from text and title (in `data`); the dead letter if the text is unusable."""
+    for field, value in data.items():
+        if isinstance(value, str) and (bad := _SURROGATE.search(value)) is not None:
+            return dead_letter("invalid_utf8", f"{field} contains an unpaired UTF-16 surrogate "
+                               f"(\\u{ord(bad.group()):04x} escape), which is not text", raw, origin)
+    for field in ("text", "title"):
+        if isinstance(data.get(field), str):
+            data[field] = _CONTROL.sub("", data[field])
+    text = data["text"]
+    # Blank text is its own reason: a publisher bug worth telling apart from a schema mismatch.
+    if not text.strip():
+        return dead_letter("empty_text", "text is empty or whitespace only (after removing control "
+                           "characters)", raw, origin)
+    if _HTML_PAGE.search(text):
+        return dead_letter("html_rejected", "text is an HTML page, not article text: extract the article "
+                           "text before publishing (newsmon publish does this for RSS/Atom feeds)",
+                           raw, origin)
+    return None
