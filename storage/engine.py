@@ -16,6 +16,7 @@ from storage.errors import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
+POSTGRES_LOCK_TIMEOUT_MS = 30_000
 
 
 def parse_url(url: str | URL) -> URL:
@@ -39,18 +40,22 @@ def mask_url(url: str | URL) -> str:
         return "<unparseable database URL>"
 
 
-def make_engine(url: str | URL, **kw: Any) -> sa.Engine:
+def make_engine(url: str | URL, *, lock_timeout_ms: int = POSTGRES_LOCK_TIMEOUT_MS, **kw: Any) -> sa.Engine:
     """An engine for `url`. SQLite: WAL, foreign keys on, busy timeout, transactions begun by SQLAlchemy.
-    PostgreSQL: pool_pre_ping and a connect timeout, so an outage fails fast instead of hanging."""
+    PostgreSQL: pool_pre_ping, a connect timeout and a lock timeout, so an outage or a writer stuck
+    behind another's row locks fails (as DatabaseUnavailable, retried) instead of hanging."""
     parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(parsed, **kw)
     if backend == "postgresql":
         kw.setdefault("pool_pre_ping", True)
-        if parsed.get_driver_name() in ("psycopg", "psycopg2") and "connect_timeout" not in parsed.query:
+        if parsed.get_driver_name() in ("psycopg", "psycopg2"):
             connect_args = dict(kw.pop("connect_args", {}))
-            connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
+            if "connect_timeout" not in parsed.query:
+                connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
+            if "options" not in parsed.query:  # the URL's own server options win
+                connect_args.setdefault("options", f"-c lock_timeout={int(lock_timeout_ms)}")
             kw["connect_args"] = connect_args
         return sa.create_engine(parsed, **kw)
     return sa.create_engine(parsed, **kw)

@@ -61,3 +61,23 @@ def test_a_dropped_connection_is_replaced_transparently(postgres_url, database_u
     repo.save_batch(make_batch(3, prefix="after"))
     assert repo.article_count() == 5
     engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: busy_timeout, unit-tested
+def test_a_writer_stuck_behind_a_row_lock_gets_a_retryable_error(database_url):
+    """A batch waiting on rows another transaction holds gives up after lock_timeout with
+    DatabaseUnavailable (the agent retries) instead of hanging the agent forever."""
+    from storage import DatabaseUnavailable
+    from storage.models import articles
+
+    repo = Repository(make_engine(database_url, lock_timeout_ms=300))
+    repo.save_batch(make_batch(2))
+    holder = make_engine(database_url)
+    with holder.begin() as conn:
+        conn.execute(sa.select(articles.c.id).where(articles.c.id == "art-00000").with_for_update()).all()
+        with pytest.raises(DatabaseUnavailable, match="lock timeout"):
+            repo.save_batch(make_batch(2))
+    repo.save_batch(make_batch(2))  # once the lock is gone the same batch goes through
+    assert repo.article_count() == 2
+    holder.dispose()
+    repo.engine.dispose()
