@@ -11,11 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.engine import make_engine
-from storage.errors import translate
+from storage.errors import StorageError, translate
 from storage.models import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -60,6 +61,11 @@ def upgrade(engine_or_url: sa.Engine | str | URL, revision: str = "head") -> Non
                 command.upgrade(config, revision)
     except SQLAlchemyError as exc:
         raise translate(exc, "upgrading the database schema") from exc
+    except CommandError as exc:  # e.g. the database was migrated by a newer newsmon than this one
+        raise StorageError(
+            f"upgrading the database schema to {revision!r} failed: {exc}. If the database was migrated by "
+            f"a newer version of newsmon, run that version (this one knows revisions up to {head_revision()})."
+        ) from exc
     finally:
         if owned:
             engine.dispose()

@@ -2,9 +2,20 @@
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
-from storage import current_revision, head_revision, make_engine, schema_diff, upgrade
+from storage import (
+    DatabaseUnavailable,
+    Repository,
+    SchemaMissing,
+    StorageError,
+    current_revision,
+    head_revision,
+    make_engine,
+    schema_diff,
+    upgrade,
+)
 from storage.models import metadata
 
 
@@ -62,3 +73,17 @@ def test_workers_starting_together_all_upgrade_cleanly(database_url):
         e.dispose()
     assert errors == []
     assert current_revision(database_url) == head_revision()
+
+
+def test_a_database_from_a_newer_newsmon_is_a_clear_error(engine):
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StorageError, match="newer version of newsmon") as info:
+        upgrade(engine)
+    assert not isinstance(info.value, DatabaseUnavailable)
+
+
+def test_reading_before_upgrade_says_to_upgrade(engine):
+    with pytest.raises(SchemaMissing, match="newsmon db upgrade"):
+        Repository(engine, migrate=False).stats()
