@@ -63,8 +63,9 @@ def upgrade(engine_or_url: sa.Engine | str | URL, revision: str = "head") -> Non
         raise translate(exc, "upgrading the database schema") from exc
     except CommandError as exc:  # e.g. the database was migrated by a newer newsmon than this one
         raise StorageError(
-            f"upgrading the database schema to {revision!r} failed: {exc}. If the database was migrated by "
-            f"a newer version of newsmon, run that version (this one knows revisions up to {head_revision()})."
+            f"upgrading the database schema to {revision!r} failed: {exc}. If the database was migrated "
+            f"by a newer version of newsmon, run that version (this one knows revisions up to "
+            f"{head_revision()})."
         ) from exc
     finally:
         if owned:
