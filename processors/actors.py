@@ -218,6 +218,12 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
         if ent.start in resolved:
             continue
         code = rules.office_full.get(key) or _title_context(ent, rules, codes)
+        if code is None and len(ent) <= 3 and key in rules.names and key not in rules.office_surnames:
+            code = rules.names[key]  # a state the NER took for a person ("sanctions against Mali")
+            resolved[ent.start] = (code, False, code or key)
+            for t in ent:
+                codes[t.i] = code
+            continue
         last = norm_name(ent[-1].text)
         if len(ent) == 1:
             if last in surname_code:

@@ -167,7 +167,7 @@ def _sanction_subtype(tok: Token, verb: Token | None, rules: Rules) -> str:
             if low in ("threaten", "warn"):
                 return "threaten"
     mods = {c.lemma_.lower() for c in tok.children}
-    head = tok.head.lemma_.lower() if tok.head is not tok else ""
+    head = tok.head.lemma_.lower() if tok.head != tok else ""
     if mods & s["lift_nouns"] or head in s["lift_nouns"]:
         return "lift_or_ease"
     if verb is not None:
@@ -204,19 +204,19 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
     targets = _role_codes(prep_objects(tok, _TARGET_PREPS), actors, rules, full=True)
     if verb is not None and not targets:
         targets = _role_codes(prep_objects(verb, _TARGET_PREPS), actors, rules, full=True)
-        if not targets and verb.lemma_.lower() in ("hit", "target", "punish", "slap"):
-            targets = _role_codes([c for c in verb.children if c.dep_ == "dobj" and c is not tok], actors, rules)
+        if not targets and verb.lemma_.lower() in ("hit", "target", "punish", "slap", "threaten", "warn"):
+            targets = _role_codes([c for c in verb.children if c.dep_ == "dobj" and c != tok], actors, rules)
     if verb is not None:
         subj = subject_of(verb)
         if verb.tag_ == "VBN" and any(c.dep_ in ("auxpass", "agent") for c in verb.children):
             acts = _role_codes(agent_of(verb), actors, rules)
             if not targets:
-                targets = _role_codes([s for s in subj if s is not tok], actors, rules)
+                targets = _role_codes([s for s in subj if s != tok], actors, rules)
         elif verb.lemma_.lower() in _SUFFER:
             # "Russia faced U.S.-EU sanctions": the subject is the target
-            targets = targets or _role_codes([s for s in subj if s is not tok], actors, rules)
+            targets = targets or _role_codes([s for s in subj if s != tok], actors, rules)
         else:
-            acts = _role_codes([s for s in subj if s is not tok], actors, rules, None, firms=False)
+            acts = _role_codes([s for s in subj if s != tok], actors, rules, None, firms=False)
             if not acts and subj and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
                 return ["<firm>"], targets  # a company's commercial "sanctions" are not sanctions
     # "sanctions imposed by the U.S. and EU": a participle on the noun
@@ -265,7 +265,7 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
     mods = {c.lemma_.lower() for c in tok.children if c.dep_ in ("amod", "compound")}
     participle = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in s["impose_verbs"] | s["extend_verbs"]
                      for c in tok.children)
-    head_noun = tok.head.lemma_.lower() if tok.head is not tok else ""
+    head_noun = tok.head.lemma_.lower() if tok.head != tok else ""
     if kind == "weak":
         return act_verb and vl not in ("face", "risk", "set", "put") and bool(prep_objects(tok, _TARGET_PREPS) or
                                                                              prep_objects(verb, _TARGET_PREPS))
@@ -469,7 +469,7 @@ def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str
     mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod")]
     verb = first_verb(governing_chain(tok)[0][1:])
     if not acts and verb is not None:
-        acts = _role_codes([s for s in subject_of(verb) if s is not tok], actors, rules, set(targets))
+        acts = _role_codes([s for s in subject_of(verb) if s != tok], actors, rules, set(targets))
     for code in _role_codes(mods, actors, rules, set(acts) | set(targets)):
         (targets if acts and code not in acts else acts).append(code)
     if not targets and verb is not None and lem in ("visit", "trip", "tour"):
@@ -498,12 +498,12 @@ def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[
     verb = tok if tok.pos_ == "VERB" else first_verb(governing_chain(tok)[0][1:])
     acts = _role_codes([c for c in tok.children if c.dep_ == "poss"], actors, rules)
     if verb is not None and not acts:
-        acts = _role_codes([s for s in subject_of(verb) if s is not tok], actors, rules)
+        acts = _role_codes([s for s in subject_of(verb) if s != tok], actors, rules)
     objs = [c for c in (verb or tok).children if c.dep_ in ("dobj", "dative", "nsubjpass")]
     objs += prep_objects(verb or tok, frozenset({"from", "to", "with", "between", "in", "of"}))
     targets = _role_codes(objs, actors, rules, set(acts))
     if not targets:
-        targets = _role_codes(list(tok.subtree)[:0] + [c for c in tok.children if c is not tok],
+        targets = _role_codes(list(tok.subtree)[:0] + [c for c in tok.children if c != tok],
                               actors, rules, set(acts))
     return acts, targets
 

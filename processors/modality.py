@@ -43,12 +43,12 @@ def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
     cur = trigger
     if trigger.lower_ in _AGENT_NOUNS:
         return chain, None
-    while cur.head is not cur and len(chain) < 12:
+    while cur.head != cur and len(chain) < 12:
         dep = cur.dep_
         infinitive = dep == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
         if (dep in _STOP or dep == "conj") and not infinitive:
             return chain, cur.head  # "pushed to lift" (purpose infinitive) climbs on
-        if dep in ("nsubj", "nsubjpass") and cur is not trigger:
+        if dep in ("nsubj", "nsubjpass") and cur != trigger:
             return chain, None
         if dep == "prep" and cur.lower_ in _ADJUNCT_PREPS and cur.head.pos_ in ("VERB", "AUX", "ADV"):
             return chain, None
@@ -75,8 +75,6 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 return "negated", f"{cl} on {t.text}"
             if c.dep_ == "prep" and cl == "without" and not own:
                 return "negated", f"without on {t.text}"
-        if t.dep_ == "pcomp" and t.head.lower_ in ("toward", "towards"):
-            hyp = hyp or "toward"  # "a step toward easing a ban"
             if c.dep_ == "aux" and cl in m["hypothetical_aux"] and c.ent_type_ != "PERSON" and c.tag_ == "MD":
                 hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ == "mark" and cl in m["conditional_marks"]:
@@ -87,6 +85,8 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 hyp = hyp or f"{c.text} on {t.text}"  # "sanctions approved by the WTO": authorised only
             if c.dep_ == "prt" and f"{lem} {cl}" in m["negation_verbs"]:
                 return "negated", f"{lem} {cl}"
+        if t.dep_ == "pcomp" and t.head.lower_ in ("toward", "towards"):
+            hyp = hyp or "toward"  # "a step toward easing a ban"
         if own:
             continue
         if lem in m["negation_verbs"] and t.pos_ in ("VERB", "NOUN"):

@@ -19,7 +19,7 @@ def governing_chain(tok: Token) -> tuple[list[Token], Token | None]:
     a clause boundary, so a reporting verb ("said it would impose") does not lend its modality."""
     chain = [tok]
     cur = tok
-    while cur.head is not cur:
+    while cur.head != cur:
         if cur.dep_ in CLAUSE_BREAKS:
             return chain, cur.head
         cur = cur.head
@@ -43,7 +43,7 @@ def subject_of(verb: Token) -> list[Token]:
         subs = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subs:
             return subs
-        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp", "prep") and cur.head is not cur:
+        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp", "prep") and cur.head != cur:
             agents = agent_of(cur)
             if agents:
                 return agents  # "measures adopted by the NAM to boycott ..."
@@ -107,5 +107,7 @@ def prep_objects(tok: Token, preps: frozenset[str]) -> list[Token]:
     out = []
     for c in tok.children:
         if c.dep_ in ("prep", "dative") and c.lower_ in preps:
-            out.extend(g for g in c.children if g.dep_ in ("pobj", "pcomp"))
+            # "dep" too: the parser often leaves a title's last noun unattached ("on Myanmar")
+            out.extend(g for g in c.children if g.dep_ in ("pobj", "pcomp")
+                       or g.dep_ == "dep" and g.pos_ in ("PROPN", "NOUN"))
     return out
