@@ -1,9 +1,9 @@
-"""`newsmon bench`: articles/s and words/s of bare spaCy and of the processors on the same texts."""
+"""`newsmon bench`: words/s of bare spaCy (a), the processors (b), one worker on the real broker and
+database (c), two workers (d), and publish -> persisted latency at half of (c)'s capacity."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,17 +11,33 @@ import typer
 def bench(
     articles: int = typer.Option(200, "--articles", min=1, help="Generated articles (ignored with --corpus)."),
     out: Path = typer.Option(Path(".run/bench.json"), "--out", help="Where to write the JSON figures."),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="JSON-lines corpus (id, text) instead."),
-    model: Optional[str] = typer.Option(None, "--model", help="spaCy model (default: settings)."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="JSON-lines corpus (id, text) instead."),
+    model: str | None = typer.Option(None, "--model", help="spaCy model (default: settings)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
-    rounds: int = typer.Option(2, "--rounds", min=1, help="Rounds per stage; the best is kept."),
+    rounds: int = typer.Option(2, "--rounds", min=1, help="Rounds of stages a and b; the best is kept."),
+    stages: str = typer.Option("a,b,c,d,latency", "--stages",
+                               help="Stages to run: a (nlp.pipe), b (process_batch), c (1 worker), "
+                                    "d (2 workers), latency (at half of c's capacity)."),
+    database: str = typer.Option("postgresql", "--database", help="postgresql or sqlite (c, d, latency)."),
+    postgres_url: str | None = typer.Option(
+        None, "--postgres-url", envvar="NEWSMON_TEST_POSTGRES_URL",
+        help="Server on which each stage creates (and drops) a fresh database."),
 ) -> None:
-    """Measure bare nlp.pipe and process_batch in one run and print both rates and their ratio."""
-    from rich.console import Console
-    from rich.table import Table
+    """Measure every stage on the same articles; print the rates, the ratios, latency and worker memory."""
+    import tempfile
 
-    from streams.benchmark import build_corpus, read_corpus, run_benchmark, write_json
+    from rich.console import Console
+
+    from streams import bench_pipeline as bp
+    from streams.benchmark import build_corpus, read_corpus, write_json
     from streams.settings import get_settings
+
+    try:
+        selected = bp.parse_stages(stages)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--stages") from None
+    if database not in ("postgresql", "sqlite"):
+        raise typer.BadParameter("postgresql or sqlite", param_hint="--database")
 
     if corpus is not None:
         if not corpus.is_file():
@@ -34,18 +50,85 @@ def bench(
             raise typer.Exit(2) from None
     else:
         items = build_corpus(articles)
-    summary = run_benchmark(items, model or get_settings().spacy_model, batch_size=batch_size, rounds=rounds)
-    table = Table(title=f"newsmon bench: {summary['articles']} articles, {summary['words']} words")
-    for col in ("stage", "seconds", "articles/s", "words/s"):
-        table.add_column(col, justify="right" if col != "stage" else "left")
-    for name, res in summary["stages"].items():
-        table.add_row(name, f"{res['seconds']:.2f}", f"{res['articles_per_s']:.1f}", f"{res['words_per_s']:.0f}")
+    settings = get_settings()
     console = Console()
-    console.print(table)
-    if "ratio_analyze" in summary:
-        console.print(f"analyze / spacy words/s ratio: {summary['ratio_analyze']:.3f} (goal >= 0.9)")
+    with tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
+        run = bp.PipelineRun(articles=items, bootstrap=settings.kafka_bootstrap, database=database,
+                             postgres_url=postgres_url or bp.DEFAULT_POSTGRES_URL, workdir=Path(tmp))
+        if any(s in selected for s in bp.PIPELINE_STAGES):
+            try:
+                bp.check_services(run)
+            except bp.ServiceDown as exc:
+                typer.secho(f"error: {exc}", fg="red", err=True)
+                raise typer.Exit(2) from None
+        try:
+            with _progress(console) as progress:
+                run.progress = progress
+                summary = bp.run_bench(run, model or settings.spacy_model, selected, batch_size=batch_size,
+                                       rounds=rounds)
+        except (bp.ServiceDown, RuntimeError) as exc:
+            typer.secho(f"error: {exc}", fg="red", err=True)
+            raise typer.Exit(1) from None
+    _print(console, summary)
     write_json(summary, out)
     console.print(f"figures written to {out}")
+
+
+def _progress(console):  # noqa: ANN001, ANN202 - rich types stay out of the signature
+    """A context manager yielding a `(what, done, total)` callback that drives one rich progress line."""
+    from contextlib import contextmanager
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    @contextmanager
+    def manager():  # noqa: ANN202
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("starting", total=None)
+
+            def update(what: str, done: int | None = None, total: int | None = None) -> None:
+                bar.update(task, description=what, completed=done or 0, total=total)
+
+            yield update
+    return manager()
+
+
+def _fmt(value: object, spec: str = ".3f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print(console, summary: dict) -> None:  # noqa: ANN001
+    from rich.table import Table
+
+    table = Table(title=f"newsmon bench: {summary['articles']} articles, {summary['words']} words, "
+                        f"load {summary['machine']['loadavg_1_5_15']} on {summary['machine']['cpus']} cpus")
+    for col in ("stage", "seconds", "articles/s", "words/s", "words/cpu-s", "peak RSS MB"):
+        table.add_column(col, justify="right" if col != "stage" else "left")
+    for name, res in summary["stages"].items():
+        if "words_per_s" not in res:
+            continue
+        rss = ", ".join(map(str, res.get("peak_rss_mb", [])))
+        table.add_row(name, f"{res['seconds']:.2f}", f"{res['articles_per_s']:.1f}",
+                      f"{res['words_per_s']:.0f}", _fmt(res.get("words_per_cpu_s"), ".0f"), rss)
+    console.print(table)
+    s = summary
+    console.print(f"(b)/(a) analyze/spacy      {_fmt(s['ratio_analyze'])}  (goal >= 0.9)\n"
+                  f"(c)/(a) pipeline/spacy     {_fmt(s['ratio_pipeline'])}  (goal >= 0.85)\n"
+                  f"(d)/(c) 2 workers/1 worker {_fmt(s['ratio_scaling'])}  (goal >= 1.6 on 2 cores)")
+    lat = s["stages"].get("latency")
+    if lat:
+        console.print(f"latency publish->persisted at {lat['rate_articles_per_s']} articles/s: "
+                      f"p50 {lat['p50_s']} s, p95 {lat['p95_s']} s, p99 {lat['p99_s']} s (goal p99 < 1 s)")
+    if s["peak_rss_mb"] is not None:
+        console.print(f"peak RSS per worker: {s['peak_rss_mb']} MB (goal < 600 MB)")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,530 @@
+"""The whole-pipeline stages of `newsmon bench`: real worker processes on the real broker and database.
+
+(c) one worker process, (d) two (`newsmon worker --workers 2`), each with a topic prefix and a database of
+its own: publish the articles, time until every one is persisted and every alert is on the broker.
+The latency stage publishes at a steady rate of half the measured capacity (c) and reads each article's
+publish -> persisted time from the database (`articles.updated_at` minus the bench's send time).
+Peak RSS per worker process is sampled with psutil. Stages are functions `(PipelineRun) -> dict`, so a
+unit test can swap them for fakes; `summarize` turns the stage results into the JSON figures.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from schemas import Article
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://newsmon@127.0.0.1:55432/newsmon_test"
+ALERT_METRIC = "newsmon_alerts_published_total"
+ALL_STAGES = ("a", "b", "c", "d", "latency")
+
+
+class ServiceDown(RuntimeError):
+    """The broker or the database the bench needs does not answer."""
+
+
+Progress = Callable[[str, int | None, int | None], None]  # (what, done, total)
+
+
+def _quiet(_what: str, _done: int | None = None, _total: int | None = None) -> None:
+    pass
+
+
+@dataclass
+class PipelineRun:
+    """What the pipeline stages share: the articles, where the services are, and the results so far."""
+
+    articles: list[Article]
+    bootstrap: str
+    database: str = "postgresql"  # or "sqlite"
+    postgres_url: str = DEFAULT_POSTGRES_URL
+    workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+    progress: Progress = _quiet
+    timeout_s: float = 900.0
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    worker: WorkerGroup | None = None  # the one-worker group of (c), reused by the latency stage
+    cleanup: ExitStack = field(default_factory=ExitStack)  # stops (c)'s worker, drops its database
+
+    @property
+    def words(self) -> int:
+        return sum(len(a.full_text.split()) for a in self.articles)
+
+
+# ---- services -------------------------------------------------------------------------------------
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def check_services(run: PipelineRun) -> None:
+    """Raise ServiceDown, naming the service and `make up`, unless the broker and database answer."""
+    host, _, port = run.bootstrap.split(",")[0].rpartition(":")
+    if not _reachable(host or "127.0.0.1", int(port or 9092)):
+        raise ServiceDown(f"Kafka does not answer at {run.bootstrap}: run `make up` "
+                          "(or set NEWSMON_KAFKA_BOOTSTRAP)")
+    if run.database == "postgresql":
+        from sqlalchemy.engine import make_url
+
+        u = make_url(run.postgres_url)
+        if not _reachable(u.host or "127.0.0.1", u.port or 5432):
+            raise ServiceDown(f"PostgreSQL does not answer at {u.host}:{u.port}: run `make up`, pass "
+                              "--postgres-url, or bench on SQLite with --database sqlite")
+
+
+@contextmanager
+def fresh_database(run: PipelineRun, label: str) -> Iterator[str]:
+    """A new, empty database for one stage (PostgreSQL: created on the server, dropped after)."""
+    if run.database == "sqlite":
+        yield f"sqlite:///{run.workdir / f'bench-{label}.db'}"
+        return
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(run.postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        raise ServiceDown(f"cannot create a database on {make_url(run.postgres_url).host}: {exc.orig}; "
+                          "run `make up` or pass --postgres-url") from None
+    try:
+        yield make_url(run.postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# ---- worker processes -----------------------------------------------------------------------------
+
+
+def _free_ports(count: int) -> int:
+    """A base port with `count` consecutive free ports (the workers of a group use base..base+count-1)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + count < 65535 and all(_port_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free local ports for the workers' web servers")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class WorkerGroup:
+    """`newsmon worker [--workers N]` in its own session, with its own prefix, database and ports.
+
+    A sampler thread records the peak RSS and the CPU seconds of each worker process (the children
+    when N > 1)."""
+
+    def __init__(self, run: PipelineRun, count: int, database_url: str, label: str):
+        self.count = count
+        self.prefix = f"bench{uuid.uuid4().hex[:8]}."
+        self.port = _free_ports(count)
+        self.database_url = database_url
+        self.log_path = run.workdir / f"worker-{label}.log"
+        self.env = dict(os.environ, NEWSMON_KAFKA_BOOTSTRAP=run.bootstrap, NEWSMON_TOPIC_PREFIX=self.prefix,
+                        NEWSMON_DATABASE_URL=database_url, NEWSMON_WEB_PORT=str(self.port),
+                        NEWSMON_DATA_DIR=str(run.workdir / f"faust-{label}"))
+        self.proc: subprocess.Popen | None = None
+        self.peak_rss: dict[int, int] = {}
+        self._cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.port + i for i in range(self.count)]
+
+    def start(self) -> WorkerGroup:
+        args = [sys.executable, "-m", "streams.cli", "worker"] + (["--workers", str(self.count)]
+                                                                   if self.count > 1 else [])
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        threading.Thread(target=self._sample, daemon=True).start()
+        return self
+
+    def _workers(self) -> list[Any]:
+        import psutil
+
+        try:
+            root = psutil.Process(self.proc.pid)
+            return root.children() if self.count > 1 else [root]
+        except psutil.Error:
+            return []
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            for p in self._workers():
+                try:
+                    self.peak_rss[p.pid] = max(self.peak_rss.get(p.pid, 0), p.memory_info().rss)
+                    t = p.cpu_times()
+                    self._cpu[p.pid] = t.user + t.system
+                except psutil.Error:
+                    pass
+            self._stop.wait(0.5)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the worker processes (as last sampled, at most 0.5 s old)."""
+        return sum(self._cpu.values())
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _get(self, path: str, port: int) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
+            return resp.read().decode()
+
+    def assigned(self) -> list[int]:
+        """Partitions assigned to each worker (0 for one that does not answer yet)."""
+        import json
+
+        out = []
+        for port in self.ports:
+            try:
+                out.append(len(json.loads(self._get("/health", port))["assigned_partitions"]))
+            except (OSError, ValueError, KeyError):
+                out.append(0)
+        return out
+
+    def wait_ready(self, progress: Progress, timeout: float) -> None:
+        """Until every worker has partitions and the assignment stayed the same for 3 s (group settled)."""
+        deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the worker exited with {self.proc.returncode}; its log "
+                                   f"({self.log_path}) ends:\n{self.log_tail()}")
+            now_assigned = self.assigned()
+            progress(f"starting {self.count} worker(s): partitions {now_assigned}", None, None)
+            if now_assigned != last:
+                last, since = now_assigned, time.monotonic()
+            elif all(now_assigned) and time.monotonic() - since >= 3:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not join its group within {timeout:.0f} s; its log "
+                                   f"({self.log_path}) ends:\n{self.log_tail()}")
+            time.sleep(0.5)
+
+    def metric(self, name: str) -> float:
+        """Sum of a metric's samples over every worker's /metrics."""
+        total = 0.0
+        for port in self.ports:
+            for line in self._get("/metrics", port).splitlines():
+                if line.startswith(name + " ") or line.startswith(name + "{"):
+                    total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: the --workers children too
+        try:
+            self.proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+# ---- publishing and waiting -----------------------------------------------------------------------
+
+
+def publish(run: PipelineRun, topic: str, articles: list[Article],
+            rate: float | None = None) -> dict[str, float]:
+    """Send the articles (key = id), all at once or at `rate` per second; return id -> send wall time."""
+    from streams import kafka_clients
+    from streams.settings import Settings
+
+    producer = kafka_clients.producer(Settings(kafka_bootstrap=run.bootstrap), linger_ms=5 if rate else 20)
+    sent: dict[str, float] = {}
+    futures = []
+    t0 = time.monotonic()
+    try:
+        for i, article in enumerate(articles):
+            if rate:
+                delay = t0 + i / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            value = article.model_dump_json().encode("utf-8")
+            sent[article.id] = time.time()
+            futures.append(producer.send(topic, key=article.id.encode("utf-8"), value=value))
+            if rate:
+                producer.flush()  # each record leaves now: the latency is the pipeline's, not a linger
+            run.progress("publishing", i + 1, len(articles))
+        producer.flush()
+        for f in futures:
+            f.get(timeout=30)
+    finally:
+        producer.close()
+    return sent
+
+
+def _stored(database_url: str, ids: list[str]) -> dict[str, datetime]:
+    """id -> updated_at of the given articles that are in the database so far."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, updated_at FROM articles"))
+            wanted = set(ids)
+            return {r[0]: r[1] for r in rows if r[0] in wanted}
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # tables not created yet
+        return {}
+    finally:
+        engine.dispose()
+
+
+def _as_epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return datetime.fromisoformat(str(value)).timestamp()
+
+
+def wait_persisted(run: PipelineRun, group: WorkerGroup, ids: list[str]) -> dict[str, float]:
+    """Poll the database until every id is stored; return id -> updated_at (epoch seconds)."""
+    deadline = time.monotonic() + run.timeout_s
+    while True:
+        stored = _stored(group.database_url, ids)
+        run.progress("persisted", len(stored), len(ids))
+        if len(stored) >= len(ids):
+            return {k: _as_epoch(v) for k, v in stored.items()}
+        if group.proc.poll() is not None:
+            raise RuntimeError(f"the worker exited with {group.proc.returncode}:\n{group.log_tail()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(stored)} of {len(ids)} articles persisted after {run.timeout_s:.0f} s; "
+                               f"worker log ({group.log_path}) ends:\n{group.log_tail()}")
+        time.sleep(0.2)
+
+
+def wait_alerts(run: PipelineRun, group: WorkerGroup) -> int:
+    """Until the alert topics hold as many records as the workers say they published; returns that count."""
+    from kafka import TopicPartition
+
+    from streams import kafka_clients
+    from streams.settings import Settings
+    from streams.topics import ALERT_TOPIC_FOR_TYPE, declared
+
+    settings = Settings(kafka_bootstrap=run.bootstrap, topic_prefix=group.prefix)
+    specs = declared(settings)
+    topics = [specs[k].full_name(settings) for k in ALERT_TOPIC_FOR_TYPE.values()]
+    consumer = kafka_clients.consumer(settings)
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
+        deadline = time.monotonic() + 60
+        while True:
+            expected = int(group.metric(ALERT_METRIC))
+            on_broker = sum(consumer.end_offsets(tps).values()) if tps else 0
+            run.progress("alerts on the broker", on_broker, expected)
+            if on_broker >= expected:
+                return on_broker
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{on_broker} of {expected} alerts on the broker after 60 s")
+            time.sleep(0.2)
+    finally:
+        consumer.close()
+
+
+def _articles_topic(group: WorkerGroup) -> str:
+    from streams.settings import Settings
+    from streams.topics import declared
+
+    settings = Settings(topic_prefix=group.prefix)
+    return declared(settings)["articles"].full_name(settings)
+
+
+def _rss_mb(group: WorkerGroup) -> list[float]:
+    return [round(v / 2**20, 1) for v in group.peak_rss.values()]
+
+
+def _throughput(run: PipelineRun, group: WorkerGroup, articles: list[Article]) -> dict[str, Any]:
+    """Publish all at once; seconds from the first send until all are persisted and all alerts published."""
+    cpu0, t0 = group.cpu_seconds(), time.monotonic()
+    publish(run, _articles_topic(group), articles)
+    wait_persisted(run, group, [a.id for a in articles])
+    alerts = wait_alerts(run, group)
+    seconds = time.monotonic() - t0
+    time.sleep(0.6)  # one more sample of the workers' CPU times
+    words = sum(len(a.full_text.split()) for a in articles)
+    cpu = group.cpu_seconds() - cpu0
+    return {"workers": group.count, "seconds": round(seconds, 3),
+            "articles_per_s": round(len(articles) / seconds, 2), "words_per_s": round(words / seconds, 1),
+            "alerts": alerts, "worker_cpu_seconds": round(cpu, 2),
+            "words_per_cpu_s": round(words / cpu, 1) if cpu > 0 else None,
+            "peak_rss_mb": _rss_mb(group)}
+
+
+# ---- the stages -----------------------------------------------------------------------------------
+
+
+def stage_pipeline(run: PipelineRun) -> dict[str, Any]:
+    """(c): one worker process; it is kept running for the latency stage."""
+    url = run.cleanup.enter_context(fresh_database(run, "c"))
+    run.worker = WorkerGroup(run, 1, url, "c").start()
+    run.cleanup.callback(run.worker.stop)
+    run.worker.wait_ready(run.progress, run.timeout_s)
+    return _throughput(run, run.worker, run.articles)
+
+
+def stage_pipeline2(run: PipelineRun) -> dict[str, Any]:
+    """(d): two worker processes in one consumer group (`newsmon worker --workers 2`)."""
+    with fresh_database(run, "d") as url:
+        group = WorkerGroup(run, 2, url, "d").start()
+        try:
+            group.wait_ready(run.progress, run.timeout_s)
+            return _throughput(run, group, run.articles)
+        finally:
+            group.stop()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def stage_latency(run: PipelineRun) -> dict[str, Any]:
+    """Publish at half the capacity measured by (c) and read each article's publish -> persisted time.
+
+    The articles get new ids (suffix `-lat`), so they are new rows, not upserts of (c)'s."""
+    capacity = run.results.get("pipeline", {}).get("articles_per_s")
+    if not capacity:
+        raise RuntimeError("the latency stage needs stage c (its capacity sets the publish rate)")
+    if run.worker is None:
+        raise RuntimeError("the latency stage reuses stage c's worker; run them together")
+    rate = capacity / 2
+    articles = [a.model_copy(update={"id": f"{a.id}-lat"}) for a in run.articles]
+    group = run.worker
+    sent = publish(run, _articles_topic(group), articles, rate=rate)
+    stored = wait_persisted(run, group, list(sent))
+    latencies = [max(0.0, stored[i] - sent[i]) for i in sent]
+    return {"rate_articles_per_s": round(rate, 2), "articles": len(latencies),
+            "p50_s": round(_percentile(latencies, 50), 3), "p95_s": round(_percentile(latencies, 95), 3),
+            "p99_s": round(_percentile(latencies, 99), 3), "max_s": round(max(latencies), 3),
+            "peak_rss_mb": _rss_mb(group)}
+
+
+def close(run: PipelineRun) -> None:
+    """Stop the kept worker and drop its database."""
+    run.worker = None
+    run.cleanup.close()
+
+
+PIPELINE_STAGES: dict[str, Callable[[PipelineRun], dict[str, Any]]] = {
+    "c": stage_pipeline, "d": stage_pipeline2, "latency": stage_latency}
+RESULT_NAMES = {"c": "pipeline", "d": "pipeline2", "latency": "latency"}
+
+
+def run_pipeline_stages(run: PipelineRun, selected: list[str],
+                        stages: dict[str, Callable[[PipelineRun], dict[str, Any]]] | None = None) -> None:
+    """Run the selected pipeline stages in order (c, latency, d), results into `run.results`."""
+    stages = stages or PIPELINE_STAGES
+    try:
+        for key in ("c", "latency", "d"):
+            if key in selected:
+                run.progress(f"stage {key}", None, None)
+                run.results[RESULT_NAMES[key]] = stages[key](run)
+    finally:
+        close(run)
+
+
+def _ratio(num: Any, den: Any) -> float | None:
+    return round(num / den, 3) if num and den else None
+
+
+def summarize(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The headline figures (None where a stage did not run) from the stage results."""
+    wps = {name: (results.get(name) or {}).get("words_per_s") for name in ("spacy", "analyze", "pipeline",
+                                                                           "pipeline2")}
+    latency = results.get("latency") or {}
+    rss = [v for name in ("pipeline", "pipeline2", "latency") for v in (results.get(name) or {}).get(
+        "peak_rss_mb", [])]
+    return {
+        "spacy_wps": wps["spacy"], "analyze_wps": wps["analyze"], "pipeline_wps": wps["pipeline"],
+        "pipeline2_wps": wps["pipeline2"],
+        "ratio_analyze": _ratio(wps["analyze"], wps["spacy"]),
+        "ratio_pipeline": _ratio(wps["pipeline"], wps["spacy"]),
+        "ratio_scaling": _ratio(wps["pipeline2"], wps["pipeline"]),
+        "latency_p50_s": latency.get("p50_s"), "latency_p95_s": latency.get("p95_s"),
+        "latency_p99_s": latency.get("p99_s"),
+        "peak_rss_mb": max(rss) if rss else None,
+    }
+
+
+AB_NAMES = {"a": "spacy", "b": "analyze"}
+
+
+def parse_stages(text: str) -> list[str]:
+    """`a,b,c,d,latency` -> the list; unknown names raise ValueError naming the known ones."""
+    chosen = [s.strip().lower() for s in text.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in ALL_STAGES]
+    if unknown or not chosen:
+        raise ValueError(f"unknown stage(s) {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {','.join(ALL_STAGES)}")
+    if "latency" in chosen and "c" not in chosen:
+        raise ValueError("stage latency publishes at half of stage c's capacity: add c")
+    return chosen
+
+
+def run_bench(run: PipelineRun, model: str, selected: list[str], *, batch_size: int = 32, rounds: int = 2,
+              ab_runner: Callable[..., dict[str, Any]] | None = None,
+              stages: dict[str, Callable[[PipelineRun], dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """Every selected stage on `run.articles`; one JSON-able summary with the headline figures on top."""
+    from streams import benchmark
+
+    summary: dict[str, Any] = {"model": model, "articles": len(run.articles), "words": run.words,
+                               "stages_run": selected, "database": run.database,
+                               "machine": machine_note()}
+    ab = [(name, fn) for name, fn in benchmark.STAGES if any(AB_NAMES.get(s) == name for s in selected)]
+    if ab:
+        run.progress("stages a/b: nlp.pipe and process_batch in this process", None, None)
+        ab_summary = (ab_runner or benchmark.run_benchmark)(run.articles, model, batch_size=batch_size,
+                                                             rounds=rounds, stages=ab)
+        run.results.update(ab_summary["stages"])
+        summary.update(batch_size=batch_size, rounds=rounds)
+    if any(s in selected for s in PIPELINE_STAGES):
+        run_pipeline_stages(run, selected, stages)
+    summary["stages"] = run.results
+    summary["machine"]["loadavg_end"] = machine_note()["loadavg_1_5_15"]
+    summary.update(summarize(run.results))
+    return summary
+
+
+def machine_note() -> dict[str, Any]:
+    """Cores and load average: the figures mean little without them on a shared machine."""
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {"cpus": os.cpu_count(), "loadavg_1_5_15": load}
