@@ -53,7 +53,7 @@ def _utcnow() -> datetime:
 
 def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows known to be absent (their article's old rows were just deleted). With psycopg this
-    is one COPY per table, about 3x faster than an executemany for a 200-article batch."""
+    is one COPY per table (measured ~1.5x faster than executemany for a 200-article batch)."""
     if not rows:
         return
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
