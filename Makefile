@@ -97,8 +97,10 @@ lint: venv ## ruff and import-linter (each when installed)
 	@if [ -x $(VBIN)/ruff ]; then $(VBIN)/ruff check .; else echo "make: ruff not installed, skipped"; fi
 	@if [ -x $(VBIN)/lint-imports ]; then $(VBIN)/lint-imports; else echo "make: lint-imports not installed, skipped"; fi
 
-bench: venv ## newsmon bench (prints its figures)
-	$(VBIN)/newsmon bench
+BENCH_ARGS ?=
+bench: venv up ## newsmon bench: spaCy, analyze, 1 and 2 workers, latency, RSS -> .run/bench.json (BENCH_ARGS)
+	@mkdir -p $(RUN)
+	$(VBIN)/newsmon bench --out $(RUN)/bench.json $(BENCH_ARGS)
 
 compose-schema: ## Re-extract the Compose JSON schema (tests/unit/compose_schema) from PyPI's docker-compose wheel
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

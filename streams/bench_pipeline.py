@@ -10,6 +10,7 @@ unit test can swap them for fakes; `summarize` turns the stage results into the 
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import socket
@@ -409,9 +410,10 @@ def stage_pipeline2(run: PipelineRun) -> dict[str, Any]:
 
 
 def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least q% of the values at or below it."""
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
+    rank = math.ceil(q / 100 * len(ordered))
+    return ordered[max(0, min(len(ordered), rank) - 1)]
 
 
 def stage_latency(run: PipelineRun) -> dict[str, Any]:
