@@ -41,6 +41,7 @@ class EventMention:
     confidence: float
     headline: bool = False            # a compressed title mention: the body decides its certainty
     why: str = ""                     # the modality cue that decided the certainty (for review)
+    background: bool = False          # told as an earlier act ("already sanctioned", "had imposed")
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -195,7 +196,7 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             objs.append(tok.head)
         targets = _role_codes(objs, actors, rules, full=True)
         subj = [c for c in tok.children if c.dep_ == "nsubj"] + agent_of(tok) or \
-            [s for s in subject_of(tok) if s.i != tok.i and s not in objs]
+            [s for s in subject_of(tok) if s.i != tok.i and s not in objs and s.i not in {o.i for o in objs}]
         acts = _role_codes(subj, actors, rules, firms=False)
         if not acts and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
             return ["<firm>"], targets
@@ -251,8 +252,9 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
     ctx = _context_words(sent, tok)
     if ctx & s["not_sanction_context"]:
         return False
-    if tok.head.lower_ in ("under", "breaking", "violating", "evading", "despite"):  # background regime
-        return False
+    stated = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in s["impose_verbs"] for c in tok.children)
+    if tok.head.lower_ in ("under", "breaking", "violating", "evading", "despite") and not stated:
+        return False  # background regime ("long under sanctions"), unless the act is stated
     if any(p in sent.text.lower() for p in s["approve_sense"]) and tok.lemma_.lower() == "sanction" \
             and tok.pos_ == "VERB":
         return False
@@ -272,6 +274,24 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
     return (act_verb or participle or bool(mods & s["new_modifiers"]) or head_noun in s["lift_nouns"]
             or head_noun in s["threat_nouns"] or head_noun in ("call", "push", "campaign", "package", "round")
             or _headline(tok) and bool(prep_objects(tok, _TARGET_PREPS) or _modifier_tokens(tok)))
+
+
+_EARLIER = frozenset({"already", "previously", "earlier", "once", "formerly", "before"})
+
+
+def _background(tok: Token) -> bool:
+    """An act the text tells as earlier than the news: "already sanctioned", "had imposed",
+    "has been stepping up", "sanctions imposed in 2014"."""
+    verb = tok if tok.pos_ == "VERB" else first_verb(governing_chain(tok)[0][1:])
+    for t in [tok] + ([verb] if verb is not None else []):
+        kids = list(t.children)
+        if any(c.lower_ in _EARLIER and c.dep_ == "advmod" for c in kids):
+            return True
+        if any(c.lower_ == "had" and c.dep_ == "aux" for c in kids):
+            return True
+        if t.tag_ == "VBG" and any(c.lower_ == "been" for c in kids):
+            return True
+    return False
 
 
 def _headline(tok: Token) -> bool:
@@ -311,7 +331,7 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
         out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 _trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
-                                headline=_headline(tok), why=why))
+                                headline=_headline(tok), why=why, background=_background(tok)))
     return out
 
 
@@ -559,7 +579,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         certainty, why = certainty_with_reason(tok, sent, rules)
         conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
         out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,
-                                _trigger_phrase(tok), sent, round(conf, 2), headline=_headline(tok), why=why))
+                                _trigger_phrase(tok), sent, round(conf, 2), headline=_headline(tok), why=why,
+                                background=_background(tok)))
     return out
 
 
@@ -593,6 +614,10 @@ def _fill_sanction_roles(mentions: list[EventMention], actors: ActorIndex, rules
             continue
         if not m.actors and last_actors and not set(last_actors) & set(m.targets):
             m.actors, m.confidence = last_actors, round(m.confidence - 0.15, 2)
+        elif not m.actors:
+            ranked = sorted((c for c in counts if c not in m.targets), key=lambda c: -counts[c])
+            if ranked and counts[ranked[0]] >= 2:
+                m.actors, m.confidence = (ranked[0],), round(m.confidence - 0.25, 2)
         if not m.targets and last_targets and not set(last_targets) & set(m.actors):
             m.targets, m.confidence = last_targets, round(m.confidence - 0.15, 2)
         elif not m.targets:

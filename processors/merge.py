@@ -32,6 +32,8 @@ def _compatible(a: Occurrence, m: EventMention, m_date: date | None) -> bool:
         return False
     if a.event_date and m_date and a.event_date != m_date:
         return False
+    if f.background != m.background and not f.headline:
+        return False  # an earlier act told as background is another occurrence
     if m.type == "sanction":
         ok_a = not a.actors or not m.actors or bool(set(a.actors) & set(m.actors))
         ok_t = not a.targets or not m.targets or bool(set(a.targets) & set(m.targets))

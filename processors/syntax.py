@@ -43,11 +43,18 @@ def subject_of(verb: Token) -> list[Token]:
         subs = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subs:
             return subs
-        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "pcomp", "prep") and cur.head != cur:
+        if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "amod", "pcomp", "prep") and cur.head != cur:
             agents = agent_of(cur)
             if agents:
                 return agents  # "measures adopted by the NAM to boycott ..."
-            if cur.dep_ == "acl" and cur.head.pos_ in ("NOUN", "PROPN"):
+            if cur.dep_ in ("acl", "amod") and cur.head.pos_ in ("NOUN", "PROPN"):
+                # "Trump signed an order imposing sanctions": an object's modifier acts for the
+                # subject of its verb; a subject's modifier acts for the subject itself
+                if cur.head.dep_ in ("dobj", "pobj", "attr", "oprd", "appos") and cur.head.head != cur.head:
+                    cur = cur.head.head
+                    while cur.dep_ == "prep" and cur.head != cur:
+                        cur = cur.head
+                    continue
                 return [cur.head]
             cur = cur.head
         else:
