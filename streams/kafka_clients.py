@@ -9,8 +9,12 @@ never appears in our error messages, `describe()` or logs.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from streams.settings import Settings
@@ -28,6 +32,11 @@ class KafkaConfigError(ValueError):
 
 class KafkaUnavailable(RuntimeError):
     """No broker answered at the configured bootstrap servers."""
+
+
+class KafkaAuthenticationFailed(KafkaUnavailable):
+    """A broker answered but refused our SASL credentials (a KafkaUnavailable, so callers that handle one
+    handle both); the message names the user and mechanism, never the password."""
 
 
 def bootstrap_servers(settings: Settings) -> list[str]:
@@ -60,6 +69,10 @@ def _sasl(settings: Settings) -> tuple[str, str, str]:
                                f"{' and '.join(missing)}")
     assert settings.kafka_sasl_password is not None and settings.kafka_sasl_username is not None
     return mechanism, settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value()
+
+
+def protocol_uses_sasl(settings: Settings) -> bool:
+    return _protocol(settings).startswith("SASL_")
 
 
 def _ssl_files(settings: Settings) -> dict[str, str]:
@@ -102,8 +115,54 @@ def _unavailable(settings: Settings, timeout_ms: int) -> KafkaUnavailable:
         "and the NEWSMON_KAFKA_SECURITY_* settings.")
 
 
+def _auth_failed(settings: Settings) -> KafkaAuthenticationFailed:
+    mechanism = (settings.kafka_sasl_mechanism or "PLAIN").upper()
+    return KafkaAuthenticationFailed(
+        f"Kafka at {','.join(bootstrap_servers(settings))} refused the credentials: SASL {mechanism} "
+        f"authentication failed for user {settings.kafka_sasl_username!r}. Check NEWSMON_KAFKA_SASL_USERNAME "
+        f"and NEWSMON_KAFKA_SASL_PASSWORD, and that the broker has this user for {mechanism} "
+        "(NEWSMON_KAFKA_SASL_MECHANISM).")
+
+
+class _AuthFailureSeen(logging.Handler):
+    """Notices kafka-python logging a refused SASL handshake: its bootstrap only times out, so without this
+    a wrong password would read as 'no broker answered'.
+
+    kafka-python 3 logs the broker's SaslAuthenticationFailedError when it reads the error response, but the
+    broker closes the socket right after it, and for SCRAM the close often wins: then all that is logged is a
+    connection lost after the broker had answered ApiVersions (`broker_version=(4, 3)`), i.e. mid-handshake.
+    """
+
+    _ANSWERED_THEN_LOST = re.compile(r"broker_version=\(\d.*Connection lost", re.DOTALL)
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from kafka import errors
+
+        args = record.args if isinstance(record.args, tuple) else ()
+        message = record.getMessage()
+        if any(isinstance(a, errors.SaslAuthenticationFailedError) for a in args) or \
+                "authentication failed" in message.lower() or self._ANSWERED_THEN_LOST.search(message):
+            self.seen = True
+
+
+@contextmanager
+def _watch_auth() -> Iterator[_AuthFailureSeen]:
+    handler = _AuthFailureSeen()
+    logger = logging.getLogger("kafka")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
 def _build(cls: type, settings: Settings, kw: dict[str, Any]) -> Any:
-    """Construct a kafka-python client; translate a failed bootstrap into KafkaUnavailable."""
+    """Construct a kafka-python client; translate a failed bootstrap into KafkaUnavailable, or into
+    KafkaAuthenticationFailed when the broker refused the SASL credentials."""
     from kafka import errors
 
     defaults = {"client_id": f"{settings.app_id}-cli", "bootstrap_timeout_ms": DEFAULT_BOOTSTRAP_TIMEOUT_MS}
@@ -112,13 +171,18 @@ def _build(cls: type, settings: Settings, kw: dict[str, Any]) -> Any:
     config = {"bootstrap_servers": bootstrap_servers(settings), **defaults, **security_config(settings), **kw}
     no_brokers = getattr(errors, "NoBrokersAvailable", None)  # kafka-python 2.x
     try:
-        return cls(**config)
+        with _watch_auth() as auth:
+            return cls(**config)
+    except errors.SaslAuthenticationFailedError:
+        raise _auth_failed(settings) from None
     except errors.KafkaError as exc:
         # kafka-python 3.x raises KafkaTimeoutError("Unable to bootstrap from ...").
         failed_bootstrap = (no_brokers is not None and isinstance(exc, no_brokers)) or (
             isinstance(exc, errors.KafkaTimeoutError) and "bootstrap" in str(exc).lower())
         if not failed_bootstrap:
             raise
+        if auth.seen and protocol_uses_sasl(settings):
+            raise _auth_failed(settings) from None
         # `from None`: kafka-python's own text adds nothing, and a chained traceback helps no user here.
         timeout_ms = config.get("bootstrap_timeout_ms", 30_000)
         raise _unavailable(settings, timeout_ms) from None
