@@ -211,6 +211,20 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
             elif t.lower_ in rules.companies and t.pos_ == "PROPN":
                 codes[t.i] = rules.companies[t.lower_]
                 idx.tok_firm[t.i] = True
+    # multi-word names of bodies the NER missed ("the Group of Seven", "Security Council")
+    i = 0
+    while i < n:
+        t = doc[i]
+        if codes[t.i] is None and t.is_title and not t.ent_type_:
+            for size in (6, 5, 4, 3, 2):
+                if i + size <= n:
+                    key = norm_name(doc[i:i + size].text)
+                    if rules.names.get(key):
+                        for k in range(i, i + size):
+                            codes[k] = rules.names[key]
+                        i += size - 1
+                        break
+        i += 1
     # pass 2: people, full names before surname-only mentions
     surname_code: dict[str, tuple[str | None, str]] = {}
     for ent in sorted(pending_people, key=lambda e: -len(e)):

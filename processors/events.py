@@ -23,7 +23,7 @@ from processors.syntax import (
     subtree_codes,
 )
 
-_TARGET_PREPS = frozenset({"on", "against", "upon", "to", "towards", "for"})
+_TARGET_PREPS = frozenset({"on", "against", "upon", "to", "towards"})
 _SYMMETRIC = frozenset({"meeting_or_talks", "summit", "phone_call", "agreement_signed", "negotiation",
                         "joint_statement"})
 
@@ -220,10 +220,15 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             acts = _role_codes([s for s in subj if s != tok], actors, rules, None, firms=False)
             if not acts and subj and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
                 return ["<firm>"], targets  # a company's commercial "sanctions" are not sanctions
-    # "sanctions imposed by the U.S. and EU": a participle on the noun
+    # "sanctions imposed by the U.S. and EU": a participle on the noun names the actor
     for c in tok.children:
         if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB":
-            acts = acts or _role_codes(agent_of(c), actors, rules)
+            agent = _role_codes(agent_of(c), actors, rules)
+            if agent:
+                if tok.head.lower_ == "under" and verb is not None and not targets:
+                    # "China remains under an embargo imposed by ...": the subject is the target
+                    targets = _role_codes(subject_of(verb), actors, rules)
+                acts = agent
             targets = targets or _role_codes(prep_objects(c, _TARGET_PREPS), actors, rules)
     # noun modifiers: "U.S. sanctions" (actor) vs "Iran sanctions" (target)
     for m in _modifier_tokens(tok):
@@ -499,6 +504,13 @@ def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str
     return acts, [t for t in targets if t not in acts]
 
 
+def _domestic_trip(tok: Token, acts: list[str], actors: ActorIndex) -> bool:
+    """True when the places named in the visit's clause all belong to the visitor's own state."""
+    top = governing_chain(tok)[0][-1]
+    places = codes_in([t for t in top.subtree if t.ent_type_ in ("GPE", "LOC", "FAC")], actors)
+    return bool(places) and set(places) <= set(acts)
+
+
 def _places_in(sent: Span, actors: ActorIndex, exclude: set[str]) -> list[str]:
     """Codes of place names (GPE) in the sentence, else in the dateline (the article's first words):
     the host when the text names no destination."""
@@ -526,6 +538,20 @@ def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[
         targets = _role_codes(list(tok.subtree)[:0] + [c for c in tok.children if c != tok],
                               actors, rules, set(acts))
     return acts, targets
+
+
+_BLOC_WORDS = frozenset({"bloc", "alliance", "organisation", "organization", "member", "leader", "union",
+                         "group", "grouping", "body"})
+
+
+def _salient_igo(actors: ActorIndex, rules: Rules) -> str | None:
+    """The international body the article names most (at least twice), if any."""
+    counts: dict[str, int] = {}
+    for m in actors.mentions:
+        if m.code in rules.igo_codes:
+            counts[m.code] = counts.get(m.code, 0) + 1
+    best = max(counts, key=counts.get, default=None)
+    return best if best and counts[best] >= 2 else None
 
 
 _TREATY = frozenset({"treaty", "protocol", "convention", "accord", "pact"})
@@ -560,6 +586,12 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
         if subtype in _SYMMETRIC:
             parts = _participants(tok, sent, actors, rules)
             igo = any(p in rules.igo_codes for p in parts)
+            if not igo and len(parts) < 2 and subtype in ("summit", "joint_statement", "meeting_or_talks") \
+                    and any(t.lemma_.lower() in _BLOC_WORDS for t in tok.subtree) or \
+                    not igo and len(parts) < 2 and subtype in ("summit", "joint_statement"):
+                main_igo = _salient_igo(actors, rules)
+                if main_igo:
+                    parts, igo = parts + [main_igo], True  # "the bloc's summit": the body the article is about
             if len(parts) < 2 and not igo and not (subtype in ("agreement_signed", "negotiation")
                                                    and _has_partner(tok, rules)):
                 continue
@@ -570,6 +602,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
             acts, targets = _visit_roles(tok, actors, rules)
             if not acts and not targets:
                 continue
+            if acts and not targets and _domestic_trip(tok, acts, actors):
+                continue  # a leader touring a factory at home is not a visit
             if acts and not targets:
                 targets = _places_in(sent, actors, set(acts))
         else:
