@@ -1,0 +1,94 @@
+"""Dedicated Kafka brokers and PostgreSQL clusters for tests that stop them, so the shared services that the
+rest of the suite uses stay up. Both come from the project's own launchers (deploy/local/*.sh) with other
+ports and data directories; stopping keeps the data, so a restart is the same broker or cluster again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.integration.pipeline.harness import ROOT, free_port
+
+KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
+POSTGRES_SH = ROOT / "deploy" / "local" / "postgres.sh"
+
+
+def _run(script: Path, action: str, env: dict[str, str], timeout: float) -> str:
+    """Run a launcher; on failure raise with its output (the launchers say what went wrong)."""
+    proc = subprocess.run(["bash", str(script), action], env=env, capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+    if proc.returncode != 0:
+        raise AssertionError(f"{script.name} {action} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def _private_dir(prefix: str) -> Path:
+    # Under /tmp and world-enterable: as root, postgres.sh runs the server as the postgres user, which cannot
+    # enter pytest's private tmp_path.
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+class DedicatedKafka:
+    """A broker of this test's own (KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_DATA_DIR), optionally with the
+    SASL_PLAINTEXT listener (KAFKA_SASL=1) and its users."""
+
+    def __init__(self, *, sasl_users: str | None = None):
+        self.port, self.controller_port = free_port(), free_port()
+        self.sasl_port = free_port() if sasl_users else None
+        self.data_dir = _private_dir("newsmon-kafka-")
+        self.env = dict(os.environ, KAFKA_PORT=str(self.port), KAFKA_CONTROLLER_PORT=str(self.controller_port),
+                        KAFKA_DATA_DIR=str(self.data_dir), KAFKA_HEAP_OPTS="-Xms128m -Xmx512m",
+                        KAFKA_STOP_TIMEOUT="20")
+        if sasl_users:
+            self.env.update(KAFKA_SASL="1", KAFKA_SASL_PORT=str(self.sasl_port), KAFKA_SASL_USERS=sasl_users)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.sasl_port}"
+
+    def start(self) -> float:
+        """Start (or restart with the data kept); returns the seconds it took to be ready."""
+        t0 = time.monotonic()
+        _run(KAFKA_SH, "start", self.env, timeout=180)
+        return time.monotonic() - t0
+
+    def stop(self) -> None:
+        _run(KAFKA_SH, "stop", self.env, timeout=60)
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class DedicatedPostgres:
+    """A PostgreSQL cluster of this test's own (PG_PORT, PG_DATA_DIR); `url` names its newsmon_test database."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base = _private_dir("newsmon-pg-")
+        self.env = dict(os.environ, PG_PORT=str(self.port), PG_DATA_DIR=str(self.base))
+        self.url = f"postgresql+psycopg://newsmon@127.0.0.1:{self.port}/newsmon_test"
+
+    def start(self) -> None:
+        _run(POSTGRES_SH, "start", self.env, timeout=120)
+
+    def stop(self) -> None:
+        _run(POSTGRES_SH, "stop", self.env, timeout=90)
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
