@@ -13,9 +13,9 @@ _AUTHORISED = frozenset({"approve", "authorize", "authorise", "allow", "permit",
 _STOP = frozenset({"ccomp", "advcl", "relcl", "parataxis", "csubj", "acl"})
 # Prepositions that set an event in time or place ("ahead of the summit", "during a visit"): the
 # modality of the governing verb is about something else, so the climb stops there.
-_ADJUNCT_PREPS = frozenset({"at", "in", "during", "before", "after", "ahead", "since", "until", "amid",
-                            "following", "on", "by", "around", "throughout", "within", "prior", "despite",
-                            "as", "like", "beyond", "outside", "inside", "near", "into"})
+_ADJUNCT_PREPS = frozenset({"at", "during", "before", "after", "ahead", "since", "until", "amid",
+                            "following", "around", "throughout", "within", "prior", "despite",
+                            "beyond", "outside", "inside", "near"})
 
 
 def _has_date(tok: Token) -> bool:
@@ -45,7 +45,7 @@ def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
         return chain, None
     while cur.head != cur and len(chain) < 12:
         dep = cur.dep_
-        infinitive = dep == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
+        infinitive = dep in ("advcl", "ccomp") and any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
         if (dep in _STOP or dep == "conj") and not infinitive:
             return chain, cur.head  # "pushed to lift" (purpose infinitive) climbs on
         if dep in ("nsubj", "nsubjpass") and cur != trigger:
@@ -87,6 +87,10 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 return "negated", f"{lem} {cl}"
         if t.dep_ == "pcomp" and t.head.lower_ in ("toward", "towards"):
             hyp = hyp or "toward"  # "a step toward easing a ban"
+        if t.dep_ in ("advcl", "acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) \
+                and t.head.lemma_.lower() not in _DECIDED:
+            hyp = hyp or f"purpose {t.text}"  # "efforts to negotiate", "time to finalize a deal"
         if own:
             continue
         if lem in m["negation_verbs"] and t.pos_ in ("VERB", "NOUN"):
@@ -96,10 +100,6 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
         if t.pos_ in ("VERB", "AUX") and any(c.dep_ == "dobj" and c.lemma_.lower() in _HOPE_OBJECTS
                                             for c in t.children):
             hyp = hyp or f"{t.text} hope"  # "expressed hope for peace talks"
-        if t.dep_ in ("advcl", "acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
-                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) \
-                and t.head.lemma_.lower() not in _DECIDED:
-            hyp = hyp or f"purpose {t.text}"  # "efforts to negotiate", "time to finalize a deal"
         # title-case headlines tag verbs as proper nouns, so PROPN counts here too
         if t.pos_ in ("VERB", "AUX", "ADJ", "PROPN") and (lem in m["hypothetical_verbs"] or lem in m["hypothetical_adjs"]):
             # "plans to visit China next week" is a scheduled act, not a vague plan
