@@ -55,7 +55,8 @@ def alert_ids(bootstrap: str, prefix: str) -> Counter[str]:
         consumer.close()
 
 
-def assert_exactly_once(database_url: str, articles: Sequence[Article], event_ids: set[str]) -> dict[str, int]:
+def assert_exactly_once(database_url: str, articles: Sequence[Article],
+                        event_ids: set[str]) -> dict[str, int]:
     """Every article stored once, every expected event stored once and no other; returns the counts."""
     from tests.integration.pipeline.test_worker_pipeline import article_ids
 

@@ -22,7 +22,8 @@ def _run(script: Path, action: str, env: dict[str, str], timeout: float) -> str:
     proc = subprocess.run(["bash", str(script), action], env=env, capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
     if proc.returncode != 0:
-        raise AssertionError(f"{script.name} {action} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(f"{script.name} {action} exited {proc.returncode}:\n"
+                             f"{proc.stdout}\n{proc.stderr}")
     return proc.stdout
 
 
@@ -42,9 +43,9 @@ class DedicatedKafka:
         self.port, self.controller_port = free_port(), free_port()
         self.sasl_port = free_port() if sasl_users else None
         self.data_dir = _private_dir("newsmon-kafka-")
-        self.env = dict(os.environ, KAFKA_PORT=str(self.port), KAFKA_CONTROLLER_PORT=str(self.controller_port),
-                        KAFKA_DATA_DIR=str(self.data_dir), KAFKA_HEAP_OPTS="-Xms128m -Xmx512m",
-                        KAFKA_STOP_TIMEOUT="20")
+        self.env = dict(os.environ, KAFKA_PORT=str(self.port),
+                        KAFKA_CONTROLLER_PORT=str(self.controller_port), KAFKA_DATA_DIR=str(self.data_dir),
+                        KAFKA_HEAP_OPTS="-Xms128m -Xmx512m", KAFKA_STOP_TIMEOUT="20")
         if sasl_users:
             self.env.update(KAFKA_SASL="1", KAFKA_SASL_PORT=str(self.sasl_port), KAFKA_SASL_USERS=sasl_users)
 
@@ -73,7 +74,7 @@ class DedicatedKafka:
 
 
 class DedicatedPostgres:
-    """A PostgreSQL cluster of this test's own (PG_PORT, PG_DATA_DIR); `url` names its newsmon_test database."""
+    """A PostgreSQL cluster of this test's own (PG_PORT, PG_DATA_DIR); `url` is its newsmon_test database."""
 
     def __init__(self) -> None:
         self.port = free_port()

@@ -8,12 +8,7 @@ import signal
 import pytest
 
 from tests.integration.pipeline.harness import wait_for
-from tests.integration.pipeline.test_worker_pipeline import (  # noqa: F401 - make_worker is a fixture
-    article_ids,
-    bulk_articles,
-    make_worker,
-    publish,
-)
+from tests.integration.pipeline.test_worker_pipeline import article_ids, bulk_articles, publish
 
 from .checks import assert_alerts_published, assert_exactly_once, counts, expected_events
 
@@ -55,8 +50,8 @@ def test_second_worker_joins_and_leaves_mid_run(make_worker, kafka_bootstrap, un
     second.ready()
     at_join = counts(database_url)
     publish(kafka_bootstrap, topic, articles[200:])
-    wait_for("the second worker to take a share", lambda: second.metric("newsmon_articles_consumed_total") > 0,
-             120, second.log_tail)
+    wait_for("the second worker to take a share",
+             lambda: second.metric("newsmon_articles_consumed_total") > 0, 120, second.log_tail)
     taken = second.metric("newsmon_articles_consumed_total")
     second.stop(signal.SIGTERM)  # leaves: rebalances back to the first
     at_leave = counts(database_url)
