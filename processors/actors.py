@@ -197,6 +197,8 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
             low = t.lower_
             if low in rules.demonyms and t.pos_ in ("ADJ", "PROPN", "NOUN"):
                 codes[t.i] = rules.demonyms[low]
+            elif not t.is_lower and rules.names.get(norm_name(t.text)) and len(t.text) > 2:
+                codes[t.i] = rules.names[norm_name(t.text)]  # "G-7", "Kremlin"
             elif "-" in t.text or "/" in t.text:
                 found = _part_codes(t.text, rules)
                 if found:
@@ -215,9 +217,9 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
     i = 0
     while i < n:
         t = doc[i]
-        if codes[t.i] is None and t.is_title and not t.ent_type_:
+        if codes[t.i] is None and t.is_title:
             for size in (6, 5, 4, 3, 2):
-                if i + size <= n:
+                if i + size <= n and all(codes[k] is None for k in range(i, i + size)):
                     key = norm_name(doc[i:i + size].text)
                     if rules.names.get(key):
                         for k in range(i, i + size):

@@ -362,6 +362,11 @@ def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
         return sub
     if tok.lower_ == "visiting" and tok.dep_ in ("amod", "acl", "compound") and tok.head.pos_ in ("PROPN", "NOUN"):
         return "visit"  # "visiting Iraqi Deputy Prime Minister Barham Salih said ..."
+    if tok.pos_ == "VERB" and lem in ("speak", "address"):
+        # "spoke at the UN General Assembly": taking part in an IGO session
+        venues = prep_objects(tok, frozenset({"at", "before", "to"})) + [c for c in tok.children if c.dep_ == "dobj"]
+        if any(t.ent_type_ in ("ORG", "FAC", "EVENT") and t.pos_ == "PROPN" for v in venues for t in v.subtree):
+            return "meeting_or_talks"
     if tok.pos_ == "VERB":
         return rules.diplomacy_verbs.get(lem)
     return None
@@ -437,6 +442,7 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     return True
 
 
+_HOSTING = frozenset({"welcome", "host", "receive", "invite", "greet"})
 _BUSINESS = frozenset({"executive", "ceo", "chief", "businessman", "businessmen", "banker", "investor",
                        "union", "company", "firm", "industry", "shareholder", "employee", "worker", "reporter",
                        "journalist", "student", "lawmaker", "senator", "governor", "mayor", "supporter", "voter"})
@@ -493,6 +499,10 @@ def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str
     targets = _role_codes(prep_objects(tok, frozenset({"to", "in"})), actors, rules, set(acts))
     mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod")]
     verb = first_verb(governing_chain(tok)[0][1:])
+    if not acts and verb is not None and verb.lemma_.lower() in _HOSTING:
+        # "Nyusi welcomes Kagame to Pemba for a working visit": the object visits the subject
+        acts = _role_codes([c for c in verb.children if c.dep_ == "dobj"], actors, rules)
+        targets = targets or _role_codes(subject_of(verb), actors, rules, set(acts))
     if not acts and verb is not None:
         acts = _role_codes([s for s in subject_of(verb) if s != tok], actors, rules, set(targets))
     for code in _role_codes(mods, actors, rules, set(acts) | set(targets)):
