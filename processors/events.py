@@ -323,6 +323,16 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
             continue  # a telegraphic title naming no target is left to the body
         skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
         certainty, why = certainty_with_reason(tok, sent, rules, skip)
+        threat = _threat_governor(tok, rules) if kind != "verb" else None
+        warner = _role_codes(subject_of(threat), actors, rules, firms=False) if threat is not None else []
+        warned = _role_codes([c for c in threat.children if c.dep_ == "dobj" and c != tok], actors, rules) \
+            if threat is not None else []
+        if warner and subtype in ("impose", "extend", "threaten") and not set(warner) & set(warned or targets):
+            # an explicit warning by one party to another is itself the act, asserted once made;
+            # a government lawyer warning his own state of sanctions is not a threat
+            subtype = "threaten"
+            certainty, why = certainty_with_reason(threat, sent, rules)
+            acts, targets = warner, warned or targets
         head = tok.head.lemma_.lower()
         if subtype == "impose" and head in rules.sanction["threat_nouns"] and certainty == "asserted":
             owner = [c for c in tok.head.children if c.dep_ == "poss"]
@@ -543,11 +553,20 @@ def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[
         acts = _role_codes([s for s in subject_of(verb) if s != tok], actors, rules)
     objs = [c for c in (verb or tok).children if c.dep_ in ("dobj", "dative", "nsubjpass")]
     objs += prep_objects(verb or tok, frozenset({"from", "to", "with", "between", "in", "of"}))
-    targets = _role_codes(objs, actors, rules, set(acts))
+    targets = _role_codes(objs, actors, rules, set(acts), full=True)
     if not targets:
-        targets = _role_codes(list(tok.subtree)[:0] + [c for c in tok.children if c != tok],
-                              actors, rules, set(acts))
+        targets = _role_codes([c for c in tok.children if c != tok], actors, rules, set(acts))
     return acts, targets
+
+
+def _threat_governor(tok: Token, rules: Rules) -> Token | None:
+    """The threatening verb above a sanction: "threatened to impose sanctions",
+    "warned Caracas it could face sanctions"."""
+    chain, above = governing_chain(tok)
+    for t in chain[1:] + ([above] if above is not None else []):
+        if t.pos_ == "VERB" and t.lemma_.lower() in rules.sanction["threat_verbs"]:
+            return t
+    return None
 
 
 _BLOC_WORDS = frozenset({"bloc", "alliance", "organisation", "organization", "member", "leader", "union",

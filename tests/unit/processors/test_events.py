@@ -103,3 +103,14 @@ def test_ids_are_stable_across_runs(analyze):
     assert [e.id for e in first.entities] == [e.id for e in second.entities]
     other = analyze(text, id_="t-2")
     assert not {e.id for e in first.events} & {e.id for e in other.events}
+
+
+def test_a_warning_of_sanctions_is_an_asserted_threat(analyze):
+    e = _one(analyze("Washington warned Caracas it could face new sanctions if the vote is rigged."), "sanction")
+    assert (e.subtype, e.actors, e.targets, e.certainty) == ("threaten", ("USA",), ("VEN",), "asserted")
+    assert e.cameo == "1312"
+
+
+def test_recalled_ambassador_names_the_host_state(analyze):
+    e = _one(analyze("Turkey recalled its ambassador to the Netherlands after the row."), "diplomacy")
+    assert (e.subtype, e.actors, e.targets) == ("envoy_expelled_or_recalled", ("TUR",), ("NLD",))
