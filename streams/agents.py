@@ -19,7 +19,7 @@ from faust.types import EventT, TopicT
 
 from streams.bootstrap import Runtime
 from streams.decode import Origin
-from streams.pipeline import Enricher, Incoming, Persister
+from streams.pipeline import Enricher, Incoming, Persister, sleep_unless
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,38 @@ async def _until_done(handle: Any, batch: list[Incoming], agent: str, stopping: 
             if stopping():
                 raise
             log.exception("%s: batch of %d failed; retrying in %.1fs", agent, len(batch), delay)
-            await asyncio.sleep(delay)
+            await sleep_unless(delay, stopping)
             delay = min(delay * 2, 30.0)
+
+
+class BatchHeld(Exception):
+    """The worker is stopping with this batch unfinished; its offsets were kept from being committed."""
+
+
+async def _process(handle: Any, events: Sequence[EventT], agent: str, stopping: Any) -> list[Incoming]:
+    """Handle one taken batch; its offsets become committable only if the handling completed.
+
+    take_events acks a batch in a `finally`, and Faust's stream shutdown closes that generator while the
+    body may still be waiting (say, on a database outage): the acks would then be committed on the way
+    out for a batch never written. So each message carries one extra reference while we work on it,
+    released only on success; an unfinished batch stays unacked, the committed offset stops before it,
+    and the next owner re-reads it (upserts make that harmless). The app runs with
+    stream_wait_empty=False, or Faust would wait forever for those held messages on stop.
+    """
+    batch = _incoming(events)
+    for event in events:
+        event.message.incref()
+    try:
+        await _until_done(handle, batch, agent, stopping)
+    except BaseException as exc:
+        log.warning("%s: stopping with a batch of %d unfinished; its offsets stay uncommitted",
+                    agent, len(batch))
+        if isinstance(exc, Exception):
+            raise BatchHeld(str(exc)) from exc
+        raise
+    for event in events:
+        event.message.decref()
+    return batch
 
 
 class LagTracker:
@@ -96,8 +126,11 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
     async def publish(topic_key: str, key: bytes, value: bytes) -> Any:
         return await topics[topic_key].send(key=key, value=value)
 
-    enricher = Enricher(runtime, publish)
-    persister = Persister(runtime, publish)
+    def app_stopping() -> bool:
+        return bool(app.should_stop)
+
+    enricher = Enricher(runtime, publish, app_stopping)
+    persister = Persister(runtime, publish, app_stopping)
     lag = LagTracker(runtime)
 
     def stopping(stream: faust.StreamT) -> bool:
@@ -105,15 +138,17 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
 
     async def enrich(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.nlp_batch_size, within=settings.batch_timeout_s):
-            batch = _incoming(events)
-            await _until_done(enricher.handle, batch, "enrich", lambda: stopping(stream))
-            lag.seen(batch)
+            try:
+                lag.seen(await _process(enricher.handle, events, "enrich", lambda: stopping(stream)))
+            except BatchHeld:
+                return  # stopping: end quietly rather than have the supervisor restart the agent
 
     async def persist(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.nlp_batch_size * 4, within=settings.batch_timeout_s):
-            batch = _incoming(events)
-            await _until_done(persister.handle, batch, "persist", lambda: stopping(stream))
-            lag.seen(batch)
+            try:
+                lag.seen(await _process(persister.handle, events, "persist", lambda: stopping(stream)))
+            except BatchHeld:
+                return
 
     source = app.topic(*[topics[k].get_topic_name() for k in ("articles", "replay")],
                        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")

@@ -37,6 +37,9 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "producer_acks": -1,  # all in-sync replicas
         "producer_linger": 0.005,
         "consumer_auto_offset_reset": "earliest",
+        # Do not wait for in-flight batches on stop/rebalance: an unfinished batch is held back uncommitted
+        # (streams.agents._process) and re-read by the next owner, which upserts; waiting would hang on it.
+        "stream_wait_empty": False,
         "web_enabled": True,
         "web_bind": settings.web_host,
         "web_host": settings.web_host,

@@ -46,13 +46,22 @@ def _since_ms(timestamp_ms: int | None) -> float | None:
     return max(0.0, time.time() - timestamp_ms / 1000.0)
 
 
+async def sleep_unless(seconds: float, stopping: Callable[[], bool]) -> None:
+    """Sleep, but wake within half a second once `stopping()` turns true (a worker shutting down)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not stopping() and (left := deadline - loop.time()) > 0:
+        await asyncio.sleep(min(0.5, left))
+
+
 class Batcher:
     """Shared plumbing: publish a dead letter and count it."""
 
-    def __init__(self, runtime: Runtime, publish: Publish):
+    def __init__(self, runtime: Runtime, publish: Publish, stopping: Callable[[], bool] = lambda: False):
         self.rt = runtime
         self.m = runtime.metrics
         self.publish = publish
+        self.stopping = stopping  # true once the worker is shutting down: stop waiting, hand the batch back
 
     async def send_dead_letter(self, letter: DeadLetter) -> Awaitable[Any]:
         log.warning("dead letter (%s) from %s[%s]@%s: %s", letter.reason, letter.topic, letter.partition,
@@ -209,10 +218,13 @@ class Persister(Batcher):
             log.warning("database unavailable (%s); retry %d in %.1fs", state.outcome.exception(),
                         state.attempt_number, state.next_action.sleep)
 
-        # Forever: the offsets are not acked until this succeeds, so nothing is lost while the database
-        # is down.
+        # Until it succeeds or the worker stops: the offsets are not acked before the write succeeded, so
+        # nothing is lost while the database is down; on a stop the batch is handed back unwritten
+        # (streams.agents keeps its offsets uncommitted) instead of holding the shutdown hostage.
         async for attempt in AsyncRetrying(retry=retry_if_exception_type(storage.DatabaseUnavailable),
                                            wait=wait_exponential(multiplier=0.5, max=30),
+                                           stop=lambda _state: self.stopping(),
+                                           sleep=lambda s: sleep_unless(s, self.stopping),
                                            before_sleep=before_sleep, reraise=True):
             with attempt:
                 await loop.run_in_executor(self.rt.db_executor, self.rt.repository.save_batch, records)

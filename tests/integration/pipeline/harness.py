@@ -45,8 +45,8 @@ class WorkerProcess:
         self.log_path = workdir / f"worker-{self.port}.log"
         self.env = dict(os.environ, NEWSMON_KAFKA_BOOTSTRAP=bootstrap, NEWSMON_TOPIC_PREFIX=prefix,
                         NEWSMON_DATABASE_URL=database_url, NEWSMON_WEB_PORT=str(self.port),
-                        NEWSMON_DATA_DIR=str(workdir / f"faust-{self.port}"), NEWSMON_LOG_LEVEL="info",
-                        **(extra_env or {}))
+                        NEWSMON_DATA_DIR=str(workdir / f"faust-{self.port}"), NEWSMON_LOG_LEVEL="info")
+        self.env.update(extra_env or {})
         self.proc: subprocess.Popen | None = None
 
     def start(self, *args: str) -> WorkerProcess:
@@ -200,3 +200,14 @@ class TcpProxy:
         self._stop = True
         self.cut()
         self._server.close()
+
+
+def lag(bootstrap: str, group: str, topic: str) -> int:
+    """Records on `topic` beyond the group's committed offsets (what a restart would read again)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = consumer.end_offsets(tps)
+        return sum(ends[tp] - (consumer.committed(tp) or 0) for tp in tps)
+    finally:
+        consumer.close()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from schemas import Alert, Article, DeadLetter, alert_id_for
 from streams.sources import read_path
 
-from .harness import TcpProxy, WorkerProcess, produce, read_topic, wait_for
+from .harness import TcpProxy, WorkerProcess, lag, produce, read_topic, wait_for
 
 MAX_TEXT_BYTES = 20_000
 BAD_RECORDS = {
@@ -132,6 +132,12 @@ def test_articles_become_rows_alerts_and_dead_letters(make_worker, kafka_bootstr
                                                      "(SELECT article_id FROM events)")}
     assert no_event, "the samples include articles without events; they are stored all the same"
 
+    # Offsets are committed once the work is done (Faust commits acked offsets every few seconds).
+    group = f"{unique_prefix}newsmon"
+    for name in ("news.articles", "news.enriched"):
+        wait_for(f"{name} offsets committed",
+                 lambda n=name: lag(kafka_bootstrap, group, f"{unique_prefix}{n}") == 0, 30, worker.log_tail)
+
     # The worker counted what it did.
     assert worker.metric("newsmon_articles_persisted_total") == len(articles)
     assert worker.metric("newsmon_deadletters_total") == len(BAD_RECORDS)
@@ -214,5 +220,32 @@ def test_database_outage_is_waited_out_without_losing_articles(make_worker, kafk
                  worker.log_tail)
         assert worker.metric("newsmon_articles_persisted_total") == 40
         assert worker.metric("newsmon_deadletters_total") == 0
+    finally:
+        proxy.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_stopping_during_a_database_outage_commits_nothing_unwritten(make_worker, kafka_bootstrap,
+                                                                     unique_prefix, database_url):
+    url = sa.engine.make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    try:
+        via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        first = make_worker(via_proxy)
+        first.ready()  # the schema exists: the worker upgrades the database before it serves /health
+        articles = bulk_articles(30)
+        proxy.cut()
+        publish(kafka_bootstrap, f"{unique_prefix}news.articles", articles)
+        wait_for("the worker to retry the database",
+                 lambda: first.metric("newsmon_db_retries_total") >= 2, 120, first.log_tail)
+        # A graceful stop mid-outage: it must not wait for the database, nor commit the unwritten batch.
+        assert first.stop(signal.SIGTERM, timeout=45) != -signal.SIGKILL, "the stop hung on the outage"
+        assert article_ids(database_url) == set()
+        assert lag(kafka_bootstrap, f"{unique_prefix}newsmon", f"{unique_prefix}news.enriched") == 30
+
+        proxy.restore()
+        second = make_worker(via_proxy)
+        wait_for("all 30 rows from the restarted worker",
+                 lambda: len(article_ids(database_url)) == 30, 180, second.log_tail)
     finally:
         proxy.close()
