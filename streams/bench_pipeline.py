@@ -57,6 +57,7 @@ class PipelineRun:
     workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     progress: Progress = _quiet
     timeout_s: float = 900.0
+    latency_rate: float | None = None  # articles/s for the latency stage; None: half of (c)'s capacity
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     worker: WorkerGroup | None = None  # the one-worker group of (c), reused by the latency stage
     cleanup: ExitStack = field(default_factory=ExitStack)  # stops (c)'s worker, drops its database
@@ -246,6 +247,34 @@ class WorkerGroup:
                     total += float(line.rsplit(" ", 1)[1])
         return total
 
+    def samples(self, name: str) -> dict[str, float]:
+        """Every sample of a metric family summed over the workers, by its full line key (name{labels})."""
+        out: dict[str, float] = {}
+        for port in self.ports:
+            for line in self._get("/metrics", port).splitlines():
+                if line.startswith(name):
+                    key, _, value = line.rpartition(" ")
+                    out[key] = out.get(key, 0.0) + float(value)
+        return out
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds the workers spent per pipeline stage so far (newsmon_stage_seconds_sum by stage)."""
+        out = {}
+        for key, value in self.samples("newsmon_stage_seconds_sum").items():
+            stage = key.partition('stage="')[2].partition('"')[0]
+            out[stage] = round(value, 3)
+        return out
+
+    def batch_counts(self) -> dict[str, tuple[float, float]]:
+        """(records, batches) taken so far per agent (newsmon_batch_size sum and count)."""
+        out: dict[str, list[float]] = {}
+        for key, value in self.samples("newsmon_batch_size_").items():
+            kind = key.partition("{")[0].rpartition("_")[2]  # sum | count | bucket
+            if kind in ("sum", "count"):
+                agent = key.partition('agent="')[2].partition('"')[0]
+                out.setdefault(agent, [0.0, 0.0])[kind == "count"] += value
+        return {k: (v[0], v[1]) for k, v in out.items()}
+
     def stop(self) -> None:
         self._stop.set()
         if self.proc is None or self.proc.poll() is not None:
@@ -371,7 +400,8 @@ def _rss_mb(group: WorkerGroup) -> list[float]:
 
 def _throughput(run: PipelineRun, group: WorkerGroup, articles: list[Article]) -> dict[str, Any]:
     """Publish all at once; seconds from the first send until all are persisted and all alerts published."""
-    cpu0, t0 = group.cpu_seconds(), time.monotonic()
+    cpu0, stages0, batches0 = group.cpu_seconds(), group.stage_seconds(), group.batch_counts()
+    t0 = time.monotonic()
     publish(run, _articles_topic(group), articles)
     wait_persisted(run, group, [a.id for a in articles])
     alerts = wait_alerts(run, group)
@@ -379,11 +409,20 @@ def _throughput(run: PipelineRun, group: WorkerGroup, articles: list[Article]) -
     time.sleep(0.6)  # one more sample of the workers' CPU times
     words = sum(len(a.full_text.split()) for a in articles)
     cpu = group.cpu_seconds() - cpu0
-    return {"workers": group.count, "seconds": round(seconds, 3),
+    stages = {k: round(v - stages0.get(k, 0.0), 3) for k, v in group.stage_seconds().items()}
+    batches = {}
+    for agent, (records, count) in group.batch_counts().items():
+        r0, c0 = batches0.get(agent, (0.0, 0.0))
+        n = count - c0
+        batches[agent] = {"batches": int(n), "mean_size": round((records - r0) / max(n, 1), 1)}
+    # Share of the wall time the NLP threads were busy: what a gap between batches costs, and steadier
+    # than the rates themselves on a shared machine.
+    busy = (stages.get("nlp", 0.0) + stages.get("detection", 0.0)) / (seconds * group.count)
+    return {"workers": group.count, "seconds": round(seconds, 3), "nlp_busy": round(busy, 3),
             "articles_per_s": round(len(articles) / seconds, 2), "words_per_s": round(words / seconds, 1),
             "alerts": alerts, "worker_cpu_seconds": round(cpu, 2),
             "words_per_cpu_s": round(words / cpu, 1) if cpu > 0 else None,
-            "peak_rss_mb": _rss_mb(group)}
+            "stage_seconds": stages, "batches": batches, "peak_rss_mb": _rss_mb(group)}
 
 
 # ---- the stages -----------------------------------------------------------------------------------
@@ -425,7 +464,7 @@ def stage_latency(run: PipelineRun) -> dict[str, Any]:
         raise RuntimeError("the latency stage needs stage c (its capacity sets the publish rate)")
     if run.worker is None:
         raise RuntimeError("the latency stage reuses stage c's worker; run them together")
-    rate = capacity / 2
+    rate = run.latency_rate or capacity / 2
     articles = [a.model_copy(update={"id": f"{a.id}-lat"}) for a in run.articles]
     group = run.worker
     sent = publish(run, _articles_topic(group), articles, rate=rate)
@@ -478,6 +517,9 @@ def summarize(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "ratio_analyze": _ratio(wps["analyze"], wps["spacy"]),
         "ratio_pipeline": _ratio(wps["pipeline"], wps["spacy"]),
         "ratio_scaling": _ratio(wps["pipeline2"], wps["pipeline"]),
+        # Per CPU second: steadier than wall-clock rates when other work shares the cores.
+        "ratio_pipeline_cpu": _ratio((results.get("pipeline") or {}).get("words_per_cpu_s"),
+                                     (results.get("spacy") or {}).get("words_per_cpu_s")),
         "latency_p50_s": latency.get("p50_s"), "latency_p95_s": latency.get("p95_s"),
         "latency_p99_s": latency.get("p99_s"),
         "peak_rss_mb": max(rss) if rss else None,

@@ -19,6 +19,9 @@ def bench(
                                help="Stages to run: a (nlp.pipe), b (process_batch), c (1 worker), "
                                     "d (2 workers), latency (at half of c's capacity)."),
     database: str = typer.Option("postgresql", "--database", help="postgresql or sqlite (c, d, latency)."),
+    latency_rate: float | None = typer.Option(
+        None, "--latency-rate", min=0.1,
+        help="Publish rate of the latency stage (articles/s); default half of stage c's capacity."),
     postgres_url: str | None = typer.Option(
         None, "--postgres-url", envvar="NEWSMON_TEST_POSTGRES_URL",
         help="Server on which each stage creates (and drops) a fresh database."),
@@ -54,7 +57,8 @@ def bench(
     console = Console()
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
         run = bp.PipelineRun(articles=items, bootstrap=settings.kafka_bootstrap, database=database,
-                             postgres_url=postgres_url or bp.DEFAULT_POSTGRES_URL, workdir=Path(tmp))
+                             postgres_url=postgres_url or bp.DEFAULT_POSTGRES_URL, workdir=Path(tmp),
+                             latency_rate=latency_rate)
         if any(s in selected for s in bp.PIPELINE_STAGES):
             try:
                 bp.check_services(run)
