@@ -217,7 +217,7 @@ def resolve_doc(doc: Doc, rules: Rules) -> ActorIndex:
     i = 0
     while i < n:
         t = doc[i]
-        if codes[t.i] is None and t.is_title:
+        if codes[t.i] is None and t.is_title and t.lower_ in rules.name_heads:
             for size in (6, 5, 4, 3, 2):
                 if i + size <= n and all(codes[k] is None for k in range(i, i + size)):
                     key = norm_name(doc[i:i + size].text)

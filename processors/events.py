@@ -301,13 +301,23 @@ def _background(tok: Token) -> bool:
 
 def _headline(tok: Token) -> bool:
     """The first words of an article (its title, in AG-style items the title run into the lead)."""
-    return tok.sent.start == 0 and tok.i < 20
+    if tok.i >= 20:
+        return False
+    first_end = tok.doc.user_data.get(_FIRST_END)
+    if first_end is None:
+        first_end = next(iter(tok.doc.sents)).end
+        tok.doc.user_data[_FIRST_END] = first_end
+    return tok.i < first_end
 
 
-def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules) -> list[EventMention]:
+_FIRST_END = "newsmon_first_sentence_end"
+
+
+def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
+                     candidates: list[Token] | None = None) -> list[EventMention]:
     out: list[EventMention] = []
     used: set[int] = set()
-    for tok in sent:
+    for tok in (sent if candidates is None else candidates):
         kind = _sanction_trigger(tok, rules)
         if kind is None or tok.i in used:
             continue
@@ -606,9 +616,10 @@ def _participants(tok: Token, sent: Span, actors: ActorIndex, rules: Rules) -> l
     return codes
 
 
-def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[EventMention]:
+def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
+                     candidates: list[Token] | None = None) -> list[EventMention]:
     out: list[EventMention] = []
-    for tok in sent:
+    for tok in (sent if candidates is None else candidates):
         subtype = _diplomacy_subtype(tok, rules)
         if subtype is None or not _accept_diplomacy(tok, subtype, sent, actors, rules):
             continue
@@ -648,17 +659,21 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules) -> list[Event
 
 
 def detect_events(doc: Doc, actors: ActorIndex, rules: Rules) -> list[EventMention]:
-    """All event mentions of the document, in text order."""
+    """All event mentions of the document, in text order.
+
+    Only tokens whose lemma or form is a trigger word reach the detectors (most sentences have none)."""
     trig = _trigger_lemmas(rules)
+    lemmas = [t.lemma_.lower() for t in doc]
     out: list[EventMention] = []
     for sent in doc.sents:
         if len(sent) > 200:
             continue  # run-on extraction noise (tables, link lists): no reliable parse
-        lemmas = {t.lemma_.lower() for t in sent}
-        if not lemmas & trig:
+        cands = [doc[i] for i in range(sent.start, sent.end)
+                 if lemmas[i] in trig or doc[i].lower_ in trig]
+        if not cands:
             continue
-        out.extend(detect_sanctions(sent, actors, rules))
-        out.extend(detect_diplomacy(sent, actors, rules))
+        out.extend(detect_sanctions(sent, actors, rules, cands))
+        out.extend(detect_diplomacy(sent, actors, rules, cands))
     _fill_sanction_roles(out, actors, rules)
     return out
 
@@ -703,6 +718,6 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
             for w in rules.sanction[key]:
                 words.add(w.split()[-1])
         words |= set(rules.diplomacy_verbs) | {w.split()[-1] for w in rules.diplomacy_nouns}
-        words.add("talks")
+        words |= {"talks", "visiting", "speak", "address", "mediators"}
         _TRIG_CACHE[rules.version] = frozenset(words)
     return _TRIG_CACHE[rules.version]

@@ -22,6 +22,7 @@ def _load_json(name: str) -> dict[str, Any]:
     return json.loads(resources.files(_DATA).joinpath(name).read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=65536)
 def norm_name(text: str) -> str:
     """Lower-case lookup key: no leading article, no possessive, single spaces, no edge punctuation."""
     t = " ".join(text.replace("\u2019", "'").split()).lower()
@@ -44,6 +45,7 @@ class Rules:
 
     version: str
     names: Mapping[str, str | None]        # country / alias / capital / IGO name -> code
+    name_heads: frozenset[str]             # first words of multi-word names (cheap pre-check)
     igo_codes: frozenset[str]
     ambiguous: Mapping[str, str | None]    # names that are flagged, resolved only with support
     demonyms: Mapping[str, str]
@@ -104,6 +106,7 @@ def load_rules(version: str | None = None) -> Rules:
     return Rules(
         version=RULES_VERSION,
         names=_frozen(names),
+        name_heads=frozenset(k.split()[0] for k in names if " " in k),
         igo_codes=igo_codes,
         ambiguous=_frozen({norm_name(k): v for k, v in gaz["ambiguous"].items()}),
         demonyms=_frozen(gaz["demonyms"]),
