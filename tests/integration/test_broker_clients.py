@@ -27,12 +27,30 @@ def _partition_counts(admin: KafkaAdminClient, topic: str) -> int:
     return len(meta["partitions"])
 
 
+def _until(check, what: str, timeout: float = 15.0):
+    """Poll `check` until truthy: the controller acknowledges a new topic before every broker's metadata
+    cache has it, so a client may briefly not see a topic it just created."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
+        time.sleep(0.2)
+    return result
+
+
+async def _until_async(check, what: str, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while not (result := await check()):
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
+        await asyncio.sleep(0.2)
+    return result
+
+
 def test_kafka_python_admin_produce_group_commit_and_offsets_for_times(kafka_bootstrap, unique_prefix):
     topic, group = f"{unique_prefix}kp", f"{unique_prefix}kp-group"
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id=f"{unique_prefix}admin")
     try:
         admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
-        assert topic in admin.list_topics()
+        _until(lambda: topic in admin.list_topics(), f"{topic} in the broker's topic list")
         assert _partition_counts(admin, topic) == PARTITIONS
 
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -74,7 +92,10 @@ async def _aiokafka_roundtrip(bootstrap: str, prefix: str) -> None:
     await admin.start()
     try:
         await admin.create_topics([AioNewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
-        assert topic in await admin.list_topics()
+        async def listed() -> bool:
+            return topic in await admin.list_topics()
+
+        await _until_async(listed, f"{topic} in the broker's topic list")
 
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
         await producer.start()
