@@ -29,7 +29,9 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
     """Publish every readable article; report bad inputs as they come. Returns (published, failed, topic)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from schemas import DeadLetter
     from streams import kafka_clients
+    from streams.decode import Origin, decode_article
     from streams.sources import read_sources
     from streams.topics import declared
 
@@ -57,6 +59,15 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
                     progress.advance(task)
                     continue
                 value = item.article.model_dump_json().encode("utf-8")
+                # The worker's own edge check: what it would dead-letter (oversize, an HTML page) is refused
+                # here with the same reason, before it reaches the topic (or the broker's size limit).
+                letter = decode_article(value, Origin(topic=topic), settings.max_text_bytes)
+                if isinstance(letter, DeadLetter):
+                    failed += 1
+                    progress.console.print(f"[red]error[/red] {item.where}: {letter.reason}: "
+                                           f"{letter.detail}; not published", highlight=False, soft_wrap=True)
+                    progress.advance(task)
+                    continue
                 futures.append((item.where, producer.send(topic, key=item.article.id.encode(), value=value)))
                 progress.advance(task)
             producer.flush()

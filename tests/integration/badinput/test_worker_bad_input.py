@@ -101,3 +101,29 @@ def test_worker_survives_a_mix_of_bad_input(make_worker, kafka_bootstrap, unique
     assert db_rows(database_url, "SELECT COUNT(*) FROM events WHERE article_id IN ('de-1', 'ru-1')") == [(0,)]
     assert db_rows(database_url, "SELECT COUNT(*) FROM events WHERE article_id LIKE 'bulk-%'")[0][0] > 0
     print(f"\n[bad input] dead letters by reason: {got}; stored {len(stored_ids)} articles")
+
+
+def test_publish_cli_refuses_bad_inputs_with_clear_errors(kafka_bootstrap, unique_prefix, tmp_path):
+    """`newsmon publish` says, per input line, what is wrong, publishes the rest and exits 1."""
+    import os
+    import subprocess
+
+    from tests.integration.pipeline.harness import NEWSMON
+
+    lines = [json.dumps({"id": "big", "text": "word " * 5000}), json.dumps({"id": "page", "text": HTML}),
+             "{broken", json.dumps({"id": "blank", "text": "  "}),
+             json.dumps({"id": "fine", "text": "Chile and Peru signed an accord."})]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    env = dict(os.environ, NEWSMON_KAFKA_BOOTSTRAP=kafka_bootstrap, NEWSMON_TOPIC_PREFIX=unique_prefix,
+               NEWSMON_MAX_TEXT_BYTES="20000")
+    result = subprocess.run([str(NEWSMON), "publish", str(path)], env=env, capture_output=True, text=True,
+                            timeout=120)
+    out = result.stdout
+    assert result.returncode == 1, result.stderr
+    assert f"{path}:1: oversize: record is" in out and "NEWSMON_MAX_TEXT_BYTES" in out
+    assert f"{path}:2: html_rejected: text is an HTML page" in out
+    assert f"{path}:3: not JSON" in out and f"{path}:4:" in out
+    assert "published 1 article(s)" in out and "4 input(s) failed" in out
+    records = read_topic(kafka_bootstrap, f"{unique_prefix}news.articles", 1)
+    assert [r.key for r in records] == [b"fine"]
