@@ -266,7 +266,9 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
     if tok.i > 0 and tok.doc[tok.i - 1].text == "-":  # "state-sanctioned"
         return False
     if kind == "verb":
-        return any(c.dep_ in ("dobj", "nsubjpass", "nsubj") for c in tok.children) or tok.dep_ in ("acl", "amod")
+        # "X sanctioned Y", "Y was sanctioned", "entities already sanctioned for ..."
+        return any(c.dep_ in ("dobj", "nsubjpass", "nsubj") for c in tok.children) or \
+            tok.dep_ in ("acl", "amod", "advcl", "relcl", "conj", "ROOT")
     vl = verb.lemma_.lower() if verb is not None else ""
     act_verb = vl in s["impose_verbs"] | s["extend_verbs"] | s["lift_verbs"] | s["threat_verbs"] | _AUTHORISE
     mods = {c.lemma_.lower() for c in tok.children if c.dep_ in ("amod", "compound")}
