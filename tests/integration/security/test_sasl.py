@@ -146,3 +146,38 @@ def test_worker_over_sasl_serves_on_loopback_with_a_token_and_leaks_no_secret(sa
     for secret in (PASSWORD, TOKEN):
         assert secret not in log, "a secret reached the worker's log"
         assert secret not in published.stdout + published.stderr
+
+
+async def _aiokafka_send(bootstrap: str, mechanism: str, password: str, topic: str) -> None:
+    """Connect as the worker does: our settings -> faust credentials -> faust's aiokafka mapping."""
+    from aiokafka import AIOKafkaProducer
+    from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+    from pydantic import SecretStr
+
+    from streams.kafka_clients import faust_broker_kwargs
+    from streams.settings import Settings
+
+    settings = Settings(kafka_bootstrap=bootstrap, kafka_security_protocol="SASL_PLAINTEXT",
+                        kafka_sasl_mechanism=mechanism, kafka_sasl_username=USER,
+                        kafka_sasl_password=SecretStr(password))
+    auth = credentials_to_aiokafka_auth(faust_broker_kwargs(settings)["broker_credentials"])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **auth)
+    try:
+        await producer.start()
+        await producer.send_and_wait(topic, b"value", key=mechanism.encode())
+    finally:
+        await producer.stop()
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_faust_credentials_reach_aiokafka(sasl_broker, mechanism, unique_prefix):
+    import asyncio
+
+    from aiokafka.errors import KafkaError
+
+    topic = f"{unique_prefix}aiokafka"
+    asyncio.run(asyncio.wait_for(_aiokafka_send(sasl_broker.sasl_bootstrap, mechanism, PASSWORD, topic), 60))
+    assert [r.key for r in read_topic(sasl_broker.bootstrap, topic, 1)] == [mechanism.encode()]
+    with pytest.raises(KafkaError) as refused:  # a wrong password fails at start, not after a hang
+        asyncio.run(asyncio.wait_for(_aiokafka_send(sasl_broker.sasl_bootstrap, mechanism, WRONG, topic), 60))
+    assert WRONG not in str(refused.value)
