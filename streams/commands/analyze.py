@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from pydantic import ValidationError
 
 from schemas import Analysis, Article
 
@@ -42,8 +43,12 @@ def read_jsonl(lines: Iterator[str], source: str) -> Iterator[Article]:
             raise InputError(f"{where}: each line needs an object with 'id' and a string 'text'")
         if not obj["text"].strip():
             raise InputError(f"{where}: 'text' is empty")
-        yield Article(id=str(obj["id"]), text=obj["text"], title=obj.get("title") or None,
-                      published=_parse_published(obj.get("published"), where))
+        try:
+            yield Article(id=str(obj["id"]), text=obj["text"], title=obj.get("title") or None,
+                          published=_parse_published(obj.get("published"), where))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InputError(f"{where}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
 
 
 def _event_json(analysis: Analysis) -> dict:
