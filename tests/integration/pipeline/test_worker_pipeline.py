@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import signal
+import urllib.error
+import urllib.request
 from importlib.resources import files
 
 import pytest
 import sqlalchemy as sa
 
-from schemas import Alert, Article, DeadLetter, alert_id_for
+from schemas import Alert, Article, DeadLetter, alert_id_for, article_id_for
 from streams.sources import read_path
 
 from .harness import TcpProxy, WorkerProcess, lag, produce, read_topic, wait_for
@@ -249,3 +251,41 @@ def test_stopping_during_a_database_outage_commits_nothing_unwritten(make_worker
                  lambda: len(article_ids(database_url)) == 30, 180, second.log_tail)
     finally:
         proxy.close()
+
+
+def _post(worker: WorkerProcess, body: bytes, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(f"http://127.0.0.1:{worker.port}/articles", data=body, headers=headers,
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_http_ingest_needs_the_token_validates_and_publishes(kafka_bootstrap, unique_prefix, tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'ingest.db'}"
+    worker = WorkerProcess(bootstrap=kafka_bootstrap, prefix=unique_prefix, database_url=database_url,
+                           workdir=tmp_path, extra_env={"NEWSMON_INGEST_TOKEN": "s3cret"}).start()
+    try:
+        worker.ready()
+        good = [{"text": "Finland and Estonia signed an agreement on undersea cables in Tallinn on Monday.",
+                 "url": "https://example.org/n/fi-ee"},
+                {"id": "given-1", "text": "Norway expelled a Russian diplomat on Friday."}]
+        assert _post(worker, json.dumps(good).encode())[0] == 401
+        assert _post(worker, json.dumps(good).encode(), token="wrong")[0] == 401
+        status, answer = _post(worker, json.dumps([*good, {"title": "no text"}]).encode(), token="s3cret")
+        assert status == 400 and answer["details"][0]["index"] == 2  # nothing published from a bad body
+        status, answer = _post(worker, json.dumps(good).encode(), token="s3cret")
+        assert status == 202
+        assert answer["ids"] == [article_id_for(url="https://example.org/n/fi-ee"), "given-1"]
+        wait_for("the posted articles in the database",
+                 lambda: article_ids(database_url) == set(answer["ids"]), 120, worker.log_tail)
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.port}/metrics", timeout=5) as resp:
+            assert resp.headers["Content-Type"].startswith("text/plain; version=")  # Prometheus text format
+            assert b"newsmon_articles_persisted_total 2.0" in resp.read()
+    finally:
+        worker.stop()
