@@ -1,0 +1,54 @@
+"""`newsmon topics create|list` against the real broker: declared partitions and retention, idempotent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType
+
+from streams.settings import Settings
+from streams.topics import declared
+
+from .harness import NEWSMON
+
+
+def _newsmon(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([str(NEWSMON), *args], env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_topics_create_makes_the_declared_topics_once(kafka_bootstrap, unique_prefix):
+    env = {"NEWSMON_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSMON_TOPIC_PREFIX": unique_prefix}
+    before = _newsmon("topics", "list", env=env)
+    assert before.returncode == 0 and "missing" in before.stdout
+
+    first = _newsmon("topics", "create", env=env)
+    assert first.returncode == 0, first.stderr
+    specs = declared(Settings(topic_prefix=unique_prefix))
+    assert f"{len(specs)} topic(s) created" in first.stdout
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        names = [spec.full_name(Settings(topic_prefix=unique_prefix)) for spec in specs.values()]
+        described = {d["name"]: len(d["partitions"]) for d in admin.describe_topics(names)}
+        resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
+        configs = admin.describe_configs(resources)["topic"]
+    finally:
+        admin.close()
+    for spec, name in zip(specs.values(), names, strict=True):
+        assert described[name] == spec.partitions
+        assert configs[name]["retention.ms"]["value"] == str(spec.retention_ms)
+
+    again = _newsmon("topics", "create", env=env)
+    assert again.returncode == 0 and "already exist" in again.stdout
+    listed = _newsmon("topics", "list", env=env)
+    assert "missing" not in listed.stdout and unique_prefix + "news.articles" in listed.stdout
+
+
+def test_unreachable_broker_is_a_clear_error(unique_prefix):
+    env = {"NEWSMON_KAFKA_BOOTSTRAP": "127.0.0.1:1", "NEWSMON_TOPIC_PREFIX": unique_prefix}
+    result = _newsmon("worker", env=env)
+    assert result.returncode == 2
+    assert "127.0.0.1:1" in result.stderr and "make up" in result.stderr
