@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -52,3 +53,24 @@ def test_unreachable_broker_is_a_clear_error(unique_prefix):
     result = _newsmon("worker", env=env)
     assert result.returncode == 2
     assert "127.0.0.1:1" in result.stderr and "make up" in result.stderr
+
+
+def test_publish_sends_good_inputs_and_names_bad_lines(kafka_bootstrap, unique_prefix, tmp_path):
+    from importlib.resources import files
+
+    from .harness import read_topic
+
+    samples = files("streams") / "samples" / "articles.jsonl"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Chile and Peru held talks in Lima on Tuesday."}\n{oops\n')
+    env = {"NEWSMON_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSMON_TOPIC_PREFIX": unique_prefix}
+    assert _newsmon("topics", "create", env=env).returncode == 0
+    result = _newsmon("publish", str(samples), str(bad), env=env)
+    n_samples = sum(1 for line in samples.read_text().splitlines() if line.strip())
+    assert result.returncode == 1  # one input failed
+    assert f"{bad}:2" in result.stdout + result.stderr
+    assert f"published {n_samples + 1} article(s)" in result.stdout
+    assert "newsmon alerts --follow" in result.stdout
+    records = read_topic(kafka_bootstrap, f"{unique_prefix}news.articles", n_samples + 1)
+    assert len(records) == n_samples + 1
+    assert all(r.key.decode() == json.loads(r.value)["id"] for r in records)  # key = article id
