@@ -106,7 +106,8 @@ def test_worker_reaches_kafka_and_postgres_by_service_name(compose):
     worker = compose["services"]["worker"]
     env = worker["environment"]
     assert env["NEWSMON_KAFKA_BOOTSTRAP"] == "kafka:9092"
-    assert re.match(r"postgresql\+psycopg://newsmon:[^@]+@postgres:5432/newsmon$", env["NEWSMON_DATABASE_URL"])
+    database_url = env["NEWSMON_DATABASE_URL"]
+    assert re.match(r"postgresql\+psycopg://newsmon:[^@]+@postgres:5432/newsmon$", database_url)
     assert env["NEWSMON_WEB_HOST"] == "0.0.0.0"
     assert set(worker["depends_on"]) == {"kafka", "postgres"}
     advertised = compose["services"]["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
