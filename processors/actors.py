@@ -64,25 +64,36 @@ def _code_of_token(tok: Token, rules: Rules) -> str | None:
     return rules.demonyms.get(low) or rules.names.get(norm_name(tok.text)) if len(low) > 1 else None
 
 
+_TITLE_MODIFIERS = frozenset({"foreign", "deputy", "vice", "prime", "defence", "defense", "finance", "trade",
+                              "interior", "chief", "state", "secretary", "general", "former", "acting", "interim",
+                              "top", "senior", "assistant", "under", "home", "economy", "energy", "national",
+                              "security", "adviser", "advisor", "affairs", "of", "the", "'s", "’s", "-", "u.n."})
+
+
 def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | None:
-    """Country of an official from the words before the name or an apposition after it."""
+    """Country of an official from the title phrase right before the name ("Russian Foreign Minister
+    Sergey Lavrov", "U.S. Secretary of State Antony Blinken") or an apposition after it.
+
+    Only the contiguous title phrase counts, so "Bush signs Syria sanctions order President Bush"
+    does not make Bush Syrian."""
     doc = span.doc
-    sent_start = span.sent.start
-    lo = max(sent_start, span.start - 7)
-    window = doc[lo:span.start]
-    # stop at the nearest clause break so "X met Russian Foreign Minister Y" reads only the title
-    for j in range(len(window) - 1, -1, -1):
-        t = window[j]
-        if t.is_punct and t.text not in ("-", ".", "'s") or t.pos_ in ("VERB", "AUX", "ADP") and t.lower_ != "of":
-            window = window[j + 1:]
+    j = span.start - 1
+    saw_title, stretch = False, []
+    while j >= max(span.sent.start, span.start - 8):
+        t = doc[j]
+        low = t.lower_
+        if low in rules.titles:
+            saw_title = True
+        elif not (low in _TITLE_MODIFIERS or codes[j] or _code_of_token(t, rules)):
             break
-    text = norm_name(window.text)
+        stretch.append(t)
+        j -= 1
+    text = norm_name(" ".join(t.text for t in reversed(stretch)))
     for title, code in rules.country_titles.items():
         if text.endswith(title):
             return code
-    has_title = any(t.lower_ in rules.titles for t in window)
-    if has_title or window.text.lower().endswith("'s"):
-        for t in reversed(window):
+    if saw_title or (stretch and stretch[0].lower_ in ("'s", "’s")):
+        for t in stretch:
             c = codes[t.i] or _code_of_token(t, rules)
             if c:
                 return c
@@ -96,7 +107,6 @@ def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | N
                     if c:
                         return c
     return None
-
 
 def _part_codes(text: str, rules: Rules) -> list[str]:
     """Codes of the parts of a joined name: "U.S.-EU" -> [USA, EU], "Sino" -> [CHN]."""
