@@ -110,7 +110,7 @@ def _role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=N
         elif t.lower_ in _PERSONAL or t.lower_ in _NONPERSONAL:
             pc = _pronoun_code(t, actors)
             found = [pc] if pc else []
-        elif actors.codes_at(t.i) and not (exclude and set(actors.codes_at(t.i)) & exclude):
+        elif not full and actors.codes_at(t.i) and not (exclude and set(actors.codes_at(t.i)) & exclude):
             # a named actor stands for itself, not its modifiers
             found = [] if (not firms and actors.tok_firm[t.i]) else actors.codes_at(t.i)
         else:
@@ -302,8 +302,9 @@ def _background(tok: Token) -> bool:
 
 
 def _headline(tok: Token) -> bool:
-    """The first words of an article (its title, in AG-style items the title run into the lead)."""
-    if tok.i >= 20:
+    """The first words of an article: its title, or in wire snippets where the parser runs the title
+    into the lead, the first dozen words (titles are rarely longer)."""
+    if tok.i >= 12:
         return False
     first_end = tok.doc.user_data.get(_FIRST_END)
     if first_end is None:

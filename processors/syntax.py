@@ -43,6 +43,10 @@ def subject_of(verb: Token) -> list[Token]:
         subs = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subs:
             return subs
+        if cur.dep_ == "xcomp":
+            controllers = [c for c in cur.head.children if c.dep_ in ("dobj", "dative")]
+            if controllers:
+                return controllers  # "China urged the EU to lift its embargo": the EU would lift it
         if cur.dep_ in ("xcomp", "conj", "advcl", "acl", "amod", "pcomp", "prep") and cur.head != cur:
             agents = agent_of(cur)
             if agents:

@@ -114,3 +114,14 @@ def test_a_warning_of_sanctions_is_an_asserted_threat(analyze):
 def test_recalled_ambassador_names_the_host_state(analyze):
     e = _one(analyze("Turkey recalled its ambassador to the Netherlands after the row."), "diplomacy")
     assert (e.subtype, e.actors, e.targets) == ("envoy_expelled_or_recalled", ("TUR",), ("NLD",))
+
+
+def test_urged_party_is_the_one_that_would_act(analyze):
+    e = _one(analyze("China on Wednesday urged the European Union to lift its arms embargo."), "sanction")
+    assert (e.subtype, e.actors, e.certainty) == ("lift_or_ease", ("EU",), "hypothetical")
+
+
+def test_official_country_comes_only_from_the_title_phrase(analyze):
+    a = analyze("Bush signs Syria sanctions order President Bush signed an order imposing sanctions on Syria.")
+    e = _one(a, "sanction")
+    assert (e.actors, e.targets) == (("USA",), ("SYR",))
