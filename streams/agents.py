@@ -1,9 +1,11 @@
 """The Faust agents, thin: take a batch of events, hand it to streams.pipeline, let Faust ack it.
 
-`stream.take_events(max, within)` acks a batch's events only after the loop body returns, and Faust
-commits only acked offsets; the body returns only once every output record is acknowledged by the broker
-(enrich) or the database transaction committed (persist). A crash before that re-delivers the batch,
-and content-derived ids turn the re-delivery into upserts.
+At-least-once, and why it needs care with Faust 0.15: `stream.take_events(max, within)` acks a batch
+in a `finally`, which also runs when the body raises or when the stream shuts down under a body still
+waiting. So each message carries an extra reference while its batch is handled (`_process`), released
+only once every output record is acknowledged by the broker (enrich) or the database transaction
+committed (persist); Faust commits only fully acked offsets. An unfinished batch is re-read by the next
+owner, and content-derived ids turn the re-delivery into upserts.
 """
 
 from __future__ import annotations
