@@ -332,8 +332,8 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
         acts, targets = _sanction_roles(tok, verb, kind, actors, rules)
         if acts == ["<firm>"] or (kind == "weak" and not targets):
             continue
-        if _headline(tok) and not targets and not (verb is not None and verb.i >= 20):
-            continue  # a telegraphic title naming no target is left to the body
+        if _headline(tok) and not targets and len(tok.doc) > 30:
+            continue  # a telegraphic title naming no target is left to the body, when there is one
         skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
         certainty, why = certainty_with_reason(tok, sent, rules, skip)
         threat = _threat_governor(tok, rules) if kind != "verb" else None

@@ -10,7 +10,9 @@ import re
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 _EN = frozenset("the of and to in a is that for on with as was by it at from his her their has have "
-                "had be are were will would said says not but an this which who its after over".split())
+                "had be are were will would said says not but an this which who its after over against "
+                "most more than about into also been could should there they we he she you before under "
+                "between during while because since until all any some no up out new over amid".split())
 # Common function words of other Latin-script languages, minus words that are also English.
 _OTHER = {
     "fr": frozenset("le la les des du une et est dans pour sur avec qui que par pas au aux ce cette "
@@ -39,6 +41,6 @@ def detect_language(text: str, sample_chars: int = 4000) -> str:
     other = max(sum(1 for w in words if w in vocab and w not in _EN) for vocab in _OTHER.values())
     if other > en:
         return "und"
-    if en == 0 and len(words) >= 12:
+    if en == 0 and len(words) >= 25:
         return "und"  # a long text with no English function word at all
     return "en"
