@@ -214,7 +214,10 @@ EOF
 }
 
 new_cluster_id() {  # 16 random bytes, URL-safe base64 without padding: the format of Uuid.randomUuid()
-  python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))'
+  # Never one that starts with '-': the format tool's argument parser would read it as an option.
+  python3 -c 'import base64,uuid
+while (cid := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(cid)'
 }
 
 format_storage() {
