@@ -9,7 +9,8 @@
 #
 # Environment: KAFKA_VERSION, KAFKA_HOST (127.0.0.1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # KAFKA_DATA_DIR (.run/kafka), KAFKA_HEAP_OPTS, KAFKA_JVM_OPTS, KAFKA_START_TIMEOUT (120),
-# KAFKA_SASL=1 (adds a SASL_PLAINTEXT listener on KAFKA_SASL_PORT, 9094, users in KAFKA_SASL_USERS),
+# KAFKA_SASL=1 (adds a SASL_PLAINTEXT listener on KAFKA_SASL_PORT, 9094, users in KAFKA_SASL_USERS; SCRAM
+# users are written when the storage is formatted, so run `reset` first when turning it on for existing data),
 # PYTHON (interpreter with kafka-python for the readiness probe; default .venv/bin/python), MVN_ARGS.
 set -euo pipefail
 
