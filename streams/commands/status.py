@@ -23,7 +23,7 @@ _out = Console()
 _err = Console(stderr=True, soft_wrap=True)
 
 UrlOption = Annotated[list[str] | None, typer.Option(
-    "--url", "-u", help="A worker's web address (host:port or http://host:port[/metrics]); repeat for "
+    "--url", "-u", help="A worker's web address (host:port or http://host:port or .../metrics); repeat for "
     "several workers. Default: NEWSMON_WEB_HOST:NEWSMON_WEB_PORT.")]
 IntervalOption = Annotated[float, typer.Option(
     "--interval", "-i", min=0.5, help="Seconds between the two reads that rates are computed over.")]
