@@ -477,9 +477,14 @@ def stage_latency(run: PipelineRun) -> dict[str, Any]:
 
 
 def close(run: PipelineRun) -> None:
-    """Stop the kept worker and drop its database."""
+    """Stop the kept worker and drop its database (safe to call twice)."""
     run.worker = None
     run.cleanup.close()
+
+
+def errors(summary: dict[str, Any]) -> dict[str, str]:
+    """Stage name -> error message, for the stages that failed."""
+    return {name: res["error"] for name, res in summary.get("stages", {}).items() if "error" in res}
 
 
 PIPELINE_STAGES: dict[str, Callable[[PipelineRun], dict[str, Any]]] = {
@@ -493,9 +498,16 @@ def run_pipeline_stages(run: PipelineRun, selected: list[str],
     stages = stages or PIPELINE_STAGES
     try:
         for key in ("c", "latency", "d"):
-            if key in selected:
-                run.progress(f"stage {key}", None, None)
+            if key not in selected:
+                continue
+            run.progress(f"stage {key}", None, None)
+            try:
                 run.results[RESULT_NAMES[key]] = stages[key](run)
+            except (ServiceDown, RuntimeError, OSError) as exc:
+                # A shared broker or database can go away mid-run: keep what was measured, say what failed.
+                run.results[RESULT_NAMES[key]] = {"error": f"{type(exc).__name__}: {exc}"}
+                if key == "c":
+                    close(run)  # the latency stage needs c's worker; d starts its own
     finally:
         close(run)
 

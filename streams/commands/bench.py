@@ -76,6 +76,11 @@ def bench(
     _print(console, summary)
     write_json(summary, out)
     console.print(f"figures written to {out}")
+    failed = bp.errors(summary)
+    for name, message in failed.items():
+        typer.secho(f"error: stage {name} failed: {message}", fg="red", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _progress(console):  # noqa: ANN001, ANN202 - rich types stay out of the signature
@@ -128,7 +133,7 @@ def _print(console, summary: dict) -> None:  # noqa: ANN001
                   f"(c)/(a) pipeline/spacy     {_fmt(s['ratio_pipeline'])}  (goal >= 0.85)\n"
                   f"(d)/(c) 2 workers/1 worker {_fmt(s['ratio_scaling'])}  (goal >= 1.6 on 2 cores)")
     lat = s["stages"].get("latency")
-    if lat:
+    if lat and "p50_s" in lat:
         console.print(f"latency publish->persisted at {lat['rate_articles_per_s']} articles/s: "
                       f"p50 {lat['p50_s']} s, p95 {lat['p95_s']} s, p99 {lat['p99_s']} s (goal p99 < 1 s)")
     if s["peak_rss_mb"] is not None:

@@ -86,3 +86,25 @@ def test_percentiles_are_nearest_rank():
     assert bp._percentile(values, 50) == 50.0
     assert bp._percentile(values, 99) == 99.0
     assert bp._percentile([3.0], 95) == 3.0
+
+
+def test_a_stage_that_fails_mid_run_is_reported_and_the_others_still_run(tmp_path):
+    calls: list[str] = []
+    stages = fake_stages(calls)
+
+    def database_gone(r: bp.PipelineRun) -> dict:
+        raise bp.ServiceDown("PostgreSQL does not answer: run `make up`")
+
+    def latency_needs_c(r: bp.PipelineRun) -> dict:
+        if "articles_per_s" not in r.results["pipeline"]:
+            raise RuntimeError("the latency stage needs stage c")
+        return {}
+
+    stages.update(c=database_gone, latency=latency_needs_c)
+    run = bp.PipelineRun(articles=build_corpus(3), bootstrap="127.0.0.1:1", workdir=tmp_path)
+    summary = bp.run_bench(run, "m", ["a", "c", "d", "latency"], ab_runner=fake_ab, stages=stages)
+    failed = bp.errors(summary)
+    assert set(failed) == {"pipeline", "latency"}
+    assert "make up" in failed["pipeline"]
+    assert calls == ["d"] and summary["pipeline2_wps"] == 1190.0 and summary["spacy_wps"] == 1000.0
+    assert summary["pipeline_wps"] is None and summary["ratio_scaling"] is None
