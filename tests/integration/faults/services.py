@@ -8,9 +8,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+from streams import kafka_clients
+from streams.settings import Settings
 from tests.integration.pipeline.harness import ROOT, free_port
 
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
@@ -93,3 +96,35 @@ class DedicatedPostgres:
             self.stop()
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+class SlowPublisher(threading.Thread):
+    """Publishes articles one by one through the project's producer (streams.kafka_clients) while the test
+    breaks things; every send must end acknowledged, however long the broker is away."""
+
+    def __init__(self, bootstrap: str, topic: str, articles, interval_s: float):
+        super().__init__(daemon=True)
+        self.settings = Settings(kafka_bootstrap=bootstrap)
+        self.topic, self.articles, self.interval_s = topic, articles, interval_s
+        self.sent = 0
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        # The project's producer as `newsmon publish` gets it, with kafka-python's retry defaults (retries
+        # without a count limit, bounded by a 120 s delivery timeout): no tuning for the test.
+        producer = kafka_clients.producer(self.settings, linger_ms=5)
+        try:
+            futures = []
+            for article in self.articles:
+                futures.append(producer.send(self.topic, key=article.id.encode(),
+                                             value=article.model_dump_json().encode()))
+                self.sent += 1
+                time.sleep(self.interval_s)
+            producer.flush(timeout=240)
+            for future in futures:
+                try:
+                    future.get(timeout=240)
+                except Exception as exc:  # collected: the test asserts there are none
+                    self.errors.append(repr(exc))
+        finally:
+            producer.close(timeout=10)

@@ -5,56 +5,22 @@ Run with -s to see the counts before, during and after."""
 from __future__ import annotations
 
 import signal
-import threading
 import time
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from streams import kafka_clients
 from streams.settings import Settings
 from tests.integration.pipeline.harness import WorkerProcess, wait_for
 from tests.integration.pipeline.test_worker_pipeline import article_ids, bulk_articles, publish
 
 from .checks import assert_alerts_published, assert_exactly_once, counts, expected_events
-from .services import DedicatedKafka, DedicatedPostgres
+from .services import DedicatedKafka, DedicatedPostgres, SlowPublisher
 
 BROKER_DOWN_S = 20
 DATABASE_DOWN_S = 30
 # Faust reads these from the environment: a lost member leaves the group in 10 s rather than 60 s.
 WORKER_ENV = {"BROKER_SESSION_TIMEOUT": "10", "BROKER_HEARTBEAT_INTERVAL": "1"}
-
-
-class SlowPublisher(threading.Thread):
-    """Publishes articles one by one through the project's producer (streams.kafka_clients) while the test
-    breaks things; every send must end acknowledged, however long the broker is away."""
-
-    def __init__(self, bootstrap: str, topic: str, articles, interval_s: float):
-        super().__init__(daemon=True)
-        self.settings = Settings(kafka_bootstrap=bootstrap)
-        self.topic, self.articles, self.interval_s = topic, articles, interval_s
-        self.sent = 0
-        self.errors: list[str] = []
-
-    def run(self) -> None:
-        # The project's producer as `newsmon publish` gets it, with kafka-python's retry defaults (retries
-        # without a count limit, bounded by a 120 s delivery timeout): no tuning for the test.
-        producer = kafka_clients.producer(self.settings, linger_ms=5)
-        try:
-            futures = []
-            for article in self.articles:
-                futures.append(producer.send(self.topic, key=article.id.encode(),
-                                             value=article.model_dump_json().encode()))
-                self.sent += 1
-                time.sleep(self.interval_s)
-            producer.flush(timeout=240)
-            for future in futures:
-                try:
-                    future.get(timeout=240)
-                except Exception as exc:  # collected: the test asserts there are none
-                    self.errors.append(repr(exc))
-        finally:
-            producer.close(timeout=10)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from tests.integration.pipeline.harness import wait_for
 from tests.integration.pipeline.test_worker_pipeline import article_ids, bulk_articles, publish
 
 from .checks import assert_alerts_published, assert_exactly_once, counts, expected_events
+from .services import SlowPublisher
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -40,25 +41,27 @@ def test_sigkill_during_500_articles_then_restart(make_worker, kafka_bootstrap, 
 def test_second_worker_joins_and_leaves_mid_run(make_worker, kafka_bootstrap, unique_prefix, database_url):
     articles = bulk_articles(400)
     event_ids, alertable = expected_events(articles)
-    topic = f"{unique_prefix}news.articles"
     first = make_worker(database_url)
     first.ready()
-    publish(kafka_bootstrap, topic, articles[:200])
-    wait_for("50+ articles stored", lambda: len(article_ids(database_url)) >= 50, 180, first.log_tail)
+    # Records keep arriving (8 a second) through the join and the leave, so both rebalances hit live traffic.
+    publisher = SlowPublisher(kafka_bootstrap, f"{unique_prefix}news.articles", articles, interval_s=0.12)
+    publisher.start()
+    wait_for("20+ articles stored", lambda: len(article_ids(database_url)) >= 20, 120, first.log_tail)
 
     second = make_worker(database_url)  # joins: the group rebalances
     second.ready()
-    at_join = counts(database_url)
-    publish(kafka_bootstrap, topic, articles[200:])
+    at_join = {**counts(database_url), "published": publisher.sent}
     wait_for("the second worker to take a share",
              lambda: second.metric("newsmon_articles_consumed_total") > 0, 120, second.log_tail)
     taken = second.metric("newsmon_articles_consumed_total")
     second.stop(signal.SIGTERM)  # leaves: rebalances back to the first
-    at_leave = counts(database_url)
-    assert at_leave["articles"] < len(articles), "the second worker left mid-run"
+    at_leave = {**counts(database_url), "published": publisher.sent}
+    assert publisher.is_alive(), "the second worker left while articles were still arriving"
 
+    publisher.join(timeout=180)
+    assert publisher.errors == []
     wait_for("all 400 articles", lambda: len(article_ids(database_url)) == len(articles), 300, first.log_tail)
     after = assert_exactly_once(database_url, articles, event_ids)
     assert_alerts_published(kafka_bootstrap, unique_prefix, alertable)
-    print(f"\n[rebalance] at join: {at_join}; at leave: {at_leave} (second worker consumed {taken:.0f}); "
-          f"after: {after}")
+    print(f"\n[rebalance] at join: {at_join}\n  at leave: {at_leave} (second worker consumed {taken:.0f})\n"
+          f"  after: {after}")
