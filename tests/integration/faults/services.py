@@ -43,14 +43,20 @@ class DedicatedKafka:
     SASL_PLAINTEXT listener (KAFKA_SASL=1) and its users."""
 
     def __init__(self, *, sasl_users: str | None = None):
-        self.port, self.controller_port = free_port(), free_port()
-        self.sasl_port = free_port() if sasl_users else None
+        self.sasl_users = sasl_users
         self.data_dir = _private_dir("newsmon-kafka-")
+        self._pick_ports()
+        self.started = False
+
+    def _pick_ports(self) -> None:
+        self.port, self.controller_port = free_port(), free_port()
+        self.sasl_port = free_port() if self.sasl_users else None
         self.env = dict(os.environ, KAFKA_PORT=str(self.port),
                         KAFKA_CONTROLLER_PORT=str(self.controller_port), KAFKA_DATA_DIR=str(self.data_dir),
                         KAFKA_HEAP_OPTS="-Xms128m -Xmx512m", KAFKA_STOP_TIMEOUT="20")
-        if sasl_users:
-            self.env.update(KAFKA_SASL="1", KAFKA_SASL_PORT=str(self.sasl_port), KAFKA_SASL_USERS=sasl_users)
+        if self.sasl_users:
+            self.env.update(KAFKA_SASL="1", KAFKA_SASL_PORT=str(self.sasl_port),
+                            KAFKA_SASL_USERS=self.sasl_users)
 
     @property
     def bootstrap(self) -> str:
@@ -63,7 +69,17 @@ class DedicatedKafka:
     def start(self) -> float:
         """Start (or restart with the data kept); returns the seconds it took to be ready."""
         t0 = time.monotonic()
-        _run(KAFKA_SH, "start", self.env, timeout=180)
+        try:
+            _run(KAFKA_SH, "start", self.env, timeout=180)
+        except AssertionError as exc:
+            # A free port picked a moment ago can be taken by another process on a busy machine: on the
+            # first start only (nothing to keep yet), pick new ports and a fresh data dir once.
+            if self.started or "already in use" not in str(exc) and "is taken" not in str(exc):
+                raise
+            _run(KAFKA_SH, "reset", self.env, timeout=60)
+            self._pick_ports()
+            _run(KAFKA_SH, "start", self.env, timeout=180)
+        self.started = True
         return time.monotonic() - t0
 
     def stop(self) -> None:
