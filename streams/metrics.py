@@ -113,3 +113,14 @@ class Metrics:
     def names(self) -> set[str]:
         """The metric family names in the registry (as exposed, without _total/_bucket suffixes)."""
         return {m.name for m in self.registry.collect()}
+
+
+def install_faust_sensors(app: object, registry: CollectorRegistry) -> None:
+    """Add Faust's own sensor metrics (faust.sensors.prometheus: messages in/out, commit latency, rebalances,
+    send errors, per-partition offsets), named `faust_*`, to our registry, so the same /metrics serves them.
+
+    Kept apart from `Metrics.create`: these names are Faust's, listed in docs/metrics.md, not ours to change.
+    """
+    from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+
+    app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))  # type: ignore[attr-defined]

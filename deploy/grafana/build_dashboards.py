@@ -218,6 +218,15 @@ def pipeline_health() -> dict:
                         prom(f"histogram_quantile(0.95, sum by (agent, le) "
                              f"(rate(newsmon_batch_size_bucket{{{W}}}[{RATE}])))", "{{agent}} p95")]), 8, 8)
 
+    lay.row("Faust")
+    lay.add(timeseries("Faust: messages received per second and rebalances",
+                       "Faust's own sensors (faust_* on the same /metrics): records the consumer took in, and "
+                       "the rebalances this worker went through (a climbing count means the group is unstable).",
+                       [prom(f"sum by (instance) (rate(faust_messages_received_total{{{W}}}[{RATE}]))",
+                             "{{instance}} received/s"),
+                        prom(f"max by (instance) (faust_total_rebalances{{{W}}})", "{{instance}} rebalances")]),
+            24, 7)
+
     lay.row("Build")
     lay.add(table("Build info", "What each worker runs: newsmon version, spaCy model, rules version.",
                   prom(f"max by (instance, version, model, rules_version) (newsmon_build_info{{{W}}})",

@@ -44,6 +44,7 @@ def run_one(settings: Settings) -> None:
 
     from streams import agents, bootstrap, web
     from streams.app import app, declare_topics
+    from streams.metrics import install_faust_sensors
 
     try:
         runtime = bootstrap.build(settings)
@@ -53,6 +54,7 @@ def run_one(settings: Settings) -> None:
     topics = declare_topics(app, settings)
     agents.install(app, topics, runtime)
     web.install(app, topics, runtime)
+    install_faust_sensors(app, runtime.metrics.registry)
     base = f"http://{settings.web_host}:{settings.web_port}"
     typer.echo(f"newsmon worker: group {settings.group_id}, broker {settings.kafka_bootstrap}\n"
                f"  metrics: {base}/metrics   health: {base}/health   ingest: POST {base}/articles")
