@@ -509,7 +509,10 @@ def _official_visitor(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
 def _visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
     lem = tok.lemma_.lower()
     if tok.pos_ == "VERB" or tok.lower_ == "visiting":
-        if tok.dep_ in ("acl", "amod", "compound") and tok.head.pos_ in ("PROPN", "NOUN"):   # "visiting Iraqi PM Salih"
+        # "visiting Iraqi PM Salih": the participle modifies the visitor, unless it has a subject of its own
+        # ("NEW DELHI - Japan's prime minister arrived ...", where the parser hangs the clause on the dateline)
+        if tok.dep_ in ("acl", "amod", "compound") and tok.head.pos_ in ("PROPN", "NOUN") \
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children):
             acts = _role_codes([tok.head], actors, rules)
         else:
             acts = _role_codes(subject_of(tok), actors, rules)

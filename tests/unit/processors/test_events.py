@@ -61,6 +61,14 @@ def test_visit_goes_from_visitor_to_host(analyze):
     assert (e.cameo, e.plover) == ("042", "CONSULT")
 
 
+def test_a_visit_after_a_dateline_keeps_its_own_subject_and_merges_with_its_headline(analyze):
+    a = analyze("NEW DELHI, July 7 (Newsmon Wire) - Japan's prime minister arrived in New Delhi on Tuesday "
+                "for a three-day visit to India, where he is expected to sign a defence agreement.",
+                title="Japan's prime minister visits India to deepen defence ties")
+    visits = [(e.actors, e.targets) for e in a.events if e.subtype == "visit"]
+    assert visits == [(("JPN",), ("IND",))]
+
+
 def test_meeting_lists_all_parties_symmetrically(analyze):
     e = _one(analyze("The foreign ministers of Egypt and Jordan met in Cairo on Sunday."), "diplomacy")
     assert e.subtype == "meeting_or_talks" and set(e.actors) >= {"EGY", "JOR"} and e.targets == ()
