@@ -5,6 +5,7 @@ Imports schemas/ and spaCy only; never Kafka, databases or metrics (a test walks
 from processors.pipeline import (
     analyze_doc,
     load_nlp,
+    model_name,
     parse_batch,
     process_article,
     process_batch,
@@ -17,6 +18,7 @@ __all__ = [
     "analyze_doc",
     "load_nlp",
     "load_rules",
+    "model_name",
     "parse_batch",
     "process_article",
     "process_batch",

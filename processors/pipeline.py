@@ -121,7 +121,8 @@ def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> An
     return Analysis(language="en", entities=entities, mentions=mentions, events=tuple(events), **base)
 
 
-def _model_name(nlp: Language) -> str:
+def model_name(nlp: Language) -> str:
+    """The name an Analysis records for the model, e.g. en_core_web_sm-3.8.0."""
     return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'model')}-{nlp.meta.get('version', '0')}"
 
 
@@ -129,7 +130,7 @@ def process_batch(articles: Sequence[Article], nlp: Language, rules: Rules,
                   batch_size: int = 32) -> list[Analysis]:
     """Analyses of the articles, in order, over one nlp.pipe."""
     docs = parse_batch(nlp, [a.full_text for a in articles], batch_size=batch_size)
-    name = _model_name(nlp)
+    name = model_name(nlp)
     return [analyze_doc(a, d, rules, name) for a, d in zip(articles, docs)]
 
 

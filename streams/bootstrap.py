@@ -42,9 +42,12 @@ class Runtime:
     # Database writes block too; a separate thread so a slow database does not queue behind the NLP.
     db_executor: ThreadPoolExecutor
 
+    # The model as an Analysis records it (name-version, as `newsmon analyze` does); build() sets it.
+    model: str = ""
+
     @property
     def model_name(self) -> str:
-        return self.settings.spacy_model
+        return self.model or self.settings.spacy_model
 
     def close(self) -> None:
         self.nlp_executor.shutdown(wait=False, cancel_futures=True)
@@ -67,6 +70,6 @@ def build(settings: Settings, *, metrics: Metrics | None = None) -> Runtime:
     metrics.build_info.info({"version": newsmon_version(), "model": settings.spacy_model,
                              "rules_version": str(getattr(rules, "version", "unknown"))})
     return Runtime(settings=settings, metrics=metrics, nlp=nlp, rules=rules, engine=engine,
-                   repository=repository,
+                   repository=repository, model=processors.model_name(nlp),
                    nlp_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-nlp"),
                    db_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-db"))
