@@ -9,8 +9,8 @@ from schemas.events import (
     DIPLOMACY_SUBTYPES,
     EVENT_TYPES,
     SANCTION_SUBTYPES,
-    Evidence,
     Event,
+    Evidence,
 )
 from schemas.ids import alert_id_for, article_id_for, content_id, event_id_for
 from schemas.nlp import Analysis, Entity, Mention

@@ -22,6 +22,6 @@ class Alert(Record):
 
     @classmethod
     def for_event(cls, event: Event, *, title: str | None = None, url: str | None = None,
-                  published: AwareDatetime | None = None) -> "Alert":
+                  published: AwareDatetime | None = None) -> Alert:
         return cls(id=alert_id_for(event.id), event=event, article_title=title,
                    article_url=url, article_published=published)

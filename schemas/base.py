@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 def _aware(value: datetime) -> datetime:
     """Naive datetimes are read as UTC, so every timestamp on the wire is timezone-aware."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -19,7 +19,7 @@ AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Record(BaseModel):

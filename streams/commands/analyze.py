@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from pydantic import ValidationError
@@ -26,7 +25,7 @@ def _parse_published(value: object, where: str) -> datetime | None:
         dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as exc:
         raise InputError(f"{where}: 'published' is not an ISO date ({value!r}); use YYYY-MM-DD") from exc
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def read_jsonl(lines: Iterator[str], source: str) -> Iterator[Article]:
@@ -94,7 +93,7 @@ def analyze(
     input_: str = typer.Argument(..., metavar="INPUT", help="Text file, '-' for stdin, or a JSON-lines file."),
     jsonl: bool = typer.Option(False, "--jsonl", help="INPUT holds JSON lines with id and text."),
     fmt: str = typer.Option("json", "--format", help="json (one line per article) or table."),
-    model: Optional[str] = typer.Option(None, "--model", help="spaCy model (default: settings)."),
+    model: str | None = typer.Option(None, "--model", help="spaCy model (default: settings)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
 ) -> None:
     """Find sanction and diplomacy events in articles and print them."""

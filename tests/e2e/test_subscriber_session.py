@@ -6,16 +6,15 @@ same texts, and a replay changes no count and republishes the same alert ids."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-import subprocess
-
 from schemas import Alert, alert_id_for
 from tests.integration.pipeline.harness import WorkerProcess, wait_for
-from tests.integration.subscriber.conftest import NEWSMON, Cluster, cluster  # noqa: F401  (fixture)
+from tests.integration.subscriber.conftest import NEWSMON, Cluster
 
 SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples" / "articles.jsonl"
 
