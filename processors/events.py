@@ -11,6 +11,7 @@ from spacy.tokens import Doc, Span, Token
 
 from processors.actors import ActorIndex
 from processors.modality import certainty_of, certainty_with_reason
+from processors.other_acts import act_objects, expelling_body, is_other_act
 from processors.rules import Rules
 from processors.syntax import (
     agent_of,
@@ -575,6 +576,29 @@ def _directed_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[
     return acts, targets
 
 
+def _other_act_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
+    """Doer -> recipient of an `other` act: the subject (or the owner of a noun) acts on the states named
+    in its objects ("Algeria cut ties with Morocco", "Britain summoned the Russian ambassador"). A body
+    that expels a member is the actor and the member the target. Parties joined as one subject
+    ("Iran and Saudi Arabia restored ties") are all actors."""
+    body = expelling_body(tok, actors, rules)
+    if body is not None:
+        members = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+        return [body], _role_codes(members, actors, rules, {body}, firms=False)
+    if tok.pos_ == "VERB":
+        acts = _role_codes(agent_of(tok) or subject_of(tok), actors, rules, firms=False)
+        objs = act_objects(tok) + prep_objects(tok, frozenset({"to", "against", "with", "from"}))
+    else:
+        verb = first_verb(governing_chain(tok)[0][1:])
+        owner = [c for c in tok.children if c.dep_ == "poss"]
+        acts = _role_codes(owner or (subject_of(verb) if verb is not None else []), actors, rules, firms=False)
+        objs = [c for c in tok.children if c.dep_ in ("prep", "compound")]
+    targets = _role_codes(objs, actors, rules, set(acts), firms=False, full=True)
+    if not acts and tok.pos_ == "NOUN" and len(targets) >= 2:
+        return targets, []  # "the breakdown in relations between Kenya and Somalia": both parties act
+    return acts, targets
+
+
 def _threat_governor(tok: Token, rules: Rules) -> Token | None:
     """The threatening verb above a sanction: "threatened to impose sanctions",
     "warned Caracas it could face sanctions"."""
@@ -626,10 +650,22 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
                      candidates: list[Token] | None = None) -> list[EventMention]:
     out: list[EventMention] = []
     for tok in (sent if candidates is None else candidates):
-        subtype = _diplomacy_subtype(tok, rules)
-        if subtype is None or not _accept_diplomacy(tok, subtype, sent, actors, rules):
-            continue
-        if subtype in _SYMMETRIC:
+        by_object = is_other_act(tok, actors, rules)
+        if by_object:
+            subtype = "other"
+            acts, targets = _other_act_roles(tok, actors, rules)
+            if not acts:
+                continue  # the doer must be a state or an international body
+            if not targets and any(o.lemma_.lower() in rules.diplomacy["other_needs_recipient"]
+                                   for o in act_objects(tok)):
+                continue  # a letter or a complaint is diplomatic only when addressed to another party
+        else:
+            subtype = _diplomacy_subtype(tok, rules)
+            if subtype is None or not _accept_diplomacy(tok, subtype, sent, actors, rules):
+                continue
+        if by_object:
+            pass
+        elif subtype in _SYMMETRIC:
             parts = _participants(tok, sent, actors, rules)
             igo = any(p in rules.igo_codes for p in parts)
             if not igo and len(parts) < 2 and subtype in ("summit", "joint_statement", "meeting_or_talks") \
@@ -725,5 +761,7 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
                 words.add(w.split()[-1])
         words |= set(rules.diplomacy_verbs) | {w.split()[-1] for w in rules.diplomacy_nouns}
         words |= {"talks", "visiting", "speak", "address", "mediators"}
+        d = rules.diplomacy
+        words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"]) | set(d["expulsion_verbs"])
         _TRIG_CACHE[rules.version] = frozenset(words)
     return _TRIG_CACHE[rules.version]

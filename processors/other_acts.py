@@ -1,0 +1,83 @@
+"""Diplomatic acts that the guidelines code as `other`, recognised by a verb or noun and its object.
+
+A word like "cut", "leave" or "restore" is no diplomatic act by itself; it is one when its object is
+diplomatic: "cut diplomatic ties", "left the treaty", "restored relations", "summoned the envoy",
+"reopened its embassy", "delivered a letter", "lodged a complaint", "demanded the ambassador's
+recall", "a breakdown in relations". A state expelled or suspended from an international body is
+`other` too (its expulsion from the G-8), with the body as the actor. The lexicons live in
+data/lexicons.json (diplomacy.other_verbs_obj, other_nouns_obj, expulsion_verbs)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from processors.actors import ActorIndex
+from processors.rules import Rules
+
+_VERB_PREPS = frozenset({"from", "of", "out", "with", "for", "on"})
+_NOUN_PREPS = frozenset({"of", "in", "with", "between", "from"})
+_LEAVING = frozenset({"quit", "abandon", "withdraw", "leave", "exit", "pull", "renounce", "ditch"})
+
+
+def _pobjs(tok: Token, preps: frozenset[str], depth: int = 0) -> list[Token]:
+    """Objects of `tok`'s prepositions, through a particle-preposition chain ("pulled out of X")."""
+    out: list[Token] = []
+    for c in tok.children:
+        if c.dep_ in ("prep", "prt", "dative") and c.lower_ in preps:
+            out.extend(g for g in c.children if g.dep_ in ("pobj", "pcomp"))
+            if depth < 1:
+                out.extend(_pobjs(c, preps, depth + 1))
+    return out
+
+
+def act_objects(tok: Token) -> list[Token]:
+    """The objects that decide whether a verb names a diplomatic act (direct, passive subject, prepositional)."""
+    objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+    if tok.dep_ in ("acl", "amod") and tok.head.pos_ in ("NOUN", "PROPN"):
+        objs.append(tok.head)  # "the ties severed last year"
+    return objs + _pobjs(tok, _VERB_PREPS)
+
+
+def _names_envoy(tok: Token, rules: Rules) -> bool:
+    """'the ambassador's recall', 'the removal of the envoy': the removal is of a diplomat."""
+    envoys = rules.diplomacy["envoy_nouns"]
+    return any(t.lemma_.lower() in envoys or t.lower_ in envoys for t in tok.subtree if t is not tok)
+
+
+def _matches(obj: Token, wanted, verb_lemma: str, actors: ActorIndex, rules: Rules) -> bool:
+    lem = obj.lemma_.lower()
+    if lem in wanted or obj.lower_ in wanted:
+        if lem in rules.diplomacy["envoy_removal_nouns"]:
+            return _names_envoy(obj, rules)  # "demanded the removal of the envoy", not of a minister
+        return True
+    # "Britain left the EU", "withdrew from NATO": leaving an international body itself
+    return verb_lemma in _LEAVING and actors.code_at(obj.i) in rules.igo_codes
+
+
+def expelling_body(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
+    """The international body a state is expelled or suspended from ("kicked out of the G-8")."""
+    if tok.pos_ != "VERB" or tok.lemma_.lower() not in rules.diplomacy["expulsion_verbs"]:
+        return None
+    for obj in _pobjs(tok, frozenset({"from", "out", "of"})):
+        for t in obj.subtree:
+            code = actors.code_at(t.i)
+            if code in rules.igo_codes:
+                return code
+    return None
+
+
+def is_other_act(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
+    """True when `tok` names a diplomatic act coded `other` by the verb-object (or noun-object) rule."""
+    d = rules.diplomacy
+    lem = tok.lemma_.lower()
+    if tok.pos_ == "VERB":
+        wanted = d["other_verbs_obj"].get(lem)
+        if wanted and any(_matches(o, wanted, lem, actors, rules) for o in act_objects(tok)):
+            return True
+        return expelling_body(tok, actors, rules) is not None
+    if tok.pos_ == "NOUN":
+        wanted = d["other_nouns_obj"].get(lem)
+        if wanted:
+            objs = _pobjs(tok, _NOUN_PREPS) + [c for c in tok.children if c.dep_ == "compound"]
+            return any(o.lemma_.lower() in wanted or o.lower_ in wanted for o in objs)
+    return False
