@@ -145,7 +145,7 @@ class WorkerGroup:
     """`newsmon worker [--workers N]` in its own session, with its own prefix, database and ports.
 
     A sampler thread records the peak RSS and the CPU seconds of each worker process (the children
-    when N > 1)."""
+    when N > 1), each with its own child processes (the NLP process) counted in."""
 
     def __init__(self, run: PipelineRun, count: int, database_url: str, label: str):
         self.count = count
@@ -187,13 +187,22 @@ class WorkerGroup:
         import psutil
 
         while not self._stop.is_set():
-            for p in self._workers():
+            for worker in self._workers():
+                # A worker's own children count as the worker: its NLP process (NEWSMON_NLP_EXECUTOR=process)
+                # holds the model, and multiprocessing's resource tracker.
                 try:
-                    self.peak_rss[p.pid] = max(self.peak_rss.get(p.pid, 0), p.memory_info().rss)
-                    t = p.cpu_times()
-                    self._cpu[p.pid] = t.user + t.system
+                    procs = [worker, *worker.children(recursive=True)]
                 except psutil.Error:
-                    pass
+                    continue
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                        t = p.cpu_times()
+                        self._cpu[p.pid] = t.user + t.system
+                    except psutil.Error:
+                        pass
+                self.peak_rss[worker.pid] = max(self.peak_rss.get(worker.pid, 0), rss)
             self._stop.wait(0.5)
 
     def cpu_seconds(self) -> float:
@@ -558,10 +567,12 @@ def run_bench(run: PipelineRun, model: str, selected: list[str], *, batch_size: 
               stages: dict[str, Callable[[PipelineRun], dict[str, Any]]] | None = None) -> dict[str, Any]:
     """Every selected stage on `run.articles`; one JSON-able summary with the headline figures on top."""
     from streams import benchmark
+    from streams.settings import Settings
 
     summary: dict[str, Any] = {"model": model, "articles": len(run.articles), "words": run.words,
                                "stages_run": selected, "database": run.database,
-                               "machine": machine_note()}
+                               # the workers inherit the environment, NEWSMON_NLP_EXECUTOR included
+                               "nlp_executor": Settings().nlp_executor, "machine": machine_note()}
     ab = [(name, fn) for name, fn in benchmark.STAGES if any(AB_NAMES.get(s) == name for s in selected)]
     if ab:
         run.progress("stages a/b: nlp.pipe and process_batch in this process", None, None)

@@ -10,10 +10,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.metrics import Metrics
 from streams.settings import Settings
+
+if TYPE_CHECKING:  # the module imports processors (spaCy): not at import time
+    from streams.nlp_executor import NlpExecutor
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,10 @@ class Runtime:
     rules: Any  # processors.Rules
     engine: Any  # sqlalchemy.Engine
     repository: Any  # storage.Repository
-    # One NLP thread: spaCy holds the GIL for most of a batch, so more threads would not add throughput,
-    # but running it off the event loop lets Kafka heartbeats, commits and the web server keep going.
-    # Scale past one core with `newsmon worker --workers N` (one process each, one consumer group).
-    nlp_executor: ThreadPoolExecutor
+    # Where spaCy runs, off the event loop so Kafka heartbeats, commits and the web server keep going: one
+    # thread of this process, or one child process (settings.nlp_executor; see streams.nlp_executor).
+    # Scale further with `newsmon worker --workers N` (one process each, one consumer group).
+    nlp_executor: NlpExecutor
     # Database writes block too; a separate thread so a slow database does not queue behind the NLP.
     db_executor: ThreadPoolExecutor
 
@@ -50,7 +53,7 @@ class Runtime:
         return self.model or self.settings.spacy_model
 
     def close(self) -> None:
-        self.nlp_executor.shutdown(wait=False, cancel_futures=True)
+        self.nlp_executor.close()
         self.db_executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
@@ -59,17 +62,23 @@ def build(settings: Settings, *, metrics: Metrics | None = None) -> Runtime:
     """Load the model and rules, open and upgrade the database, create the metrics."""
     import processors
     import storage
+    from streams import nlp_executor
 
     metrics = metrics or Metrics.create()
-    log.info("loading spaCy model %s", settings.spacy_model)
-    nlp = processors.load_nlp(settings.spacy_model)
+    log.info("loading spaCy model %s (NLP executor: %s)", settings.spacy_model, settings.nlp_executor)
     rules = processors.load_rules()
-    engine = storage.make_engine(settings.database_url.get_secret_value())
-    storage.upgrade(engine)
+    # The process executor loads the model in its child only: a second copy here would be dead weight.
+    nlp = processors.load_nlp(settings.spacy_model) if settings.nlp_executor == "thread" else None
+    executor = nlp_executor.create(settings.nlp_executor, settings, nlp, rules)
+    try:
+        engine = storage.make_engine(settings.database_url.get_secret_value())
+        storage.upgrade(engine)
+    except BaseException:
+        executor.close()
+        raise
     repository = storage.Repository(engine)
     metrics.build_info.info({"version": newsmon_version(), "model": settings.spacy_model,
                              "rules_version": str(getattr(rules, "version", "unknown"))})
     return Runtime(settings=settings, metrics=metrics, nlp=nlp, rules=rules, engine=engine,
-                   repository=repository, model=processors.model_name(nlp),
-                   nlp_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-nlp"),
+                   repository=repository, model=executor.model, nlp_executor=executor,
                    db_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-db"))

@@ -15,11 +15,11 @@ from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
-import processors
 import storage
 from schemas import Alert, Analysis, Article, DeadLetter, EnrichedArticle
 from streams.bootstrap import Runtime
 from streams.decode import Origin, dead_letter, decode_article, decode_record
+from streams.nlp_executor import ChunkResult, Failed
 from streams.topics import ALERT_TOPIC_FOR_TYPE
 
 log = logging.getLogger(__name__)
@@ -75,33 +75,10 @@ class Batcher:
         return await self.publish("deadletter", key, _dumps(letter))
 
 
-def analyze_articles(articles: Sequence[Article], rt: Runtime) -> list[Analysis | Exception]:
-    """Parse and analyse a batch (runs in the NLP executor thread). One failure costs one article."""
-    texts = [a.full_text for a in articles]
-    t0 = time.perf_counter()
-    try:
-        docs: list[Any] = list(processors.parse_batch(rt.nlp, texts, rt.settings.nlp_batch_size))
-    except Exception:  # one bad text spoils nlp.pipe for the batch: redo them one at a time to find it
-        log.exception("batch parse failed; parsing %d articles one by one", len(texts))
-        docs = []
-        for text in texts:
-            try:
-                docs.append(processors.parse_batch(rt.nlp, [text], 1)[0])
-            except Exception as exc:
-                docs.append(exc)
-    t1 = time.perf_counter()
-    rt.metrics.stage_seconds.labels("nlp").observe(t1 - t0)
-    out: list[Analysis | Exception] = []
-    for article, doc in zip(articles, docs, strict=True):
-        if isinstance(doc, Exception):
-            out.append(doc)
-            continue
-        try:
-            out.append(processors.analyze_doc(article, doc, rt.rules, rt.model_name))
-        except Exception as exc:
-            out.append(exc)
-    rt.metrics.stage_seconds.labels("detection").observe(time.perf_counter() - t1)
-    return out
+def observe_chunk(rt: Runtime, result: ChunkResult) -> None:
+    """The stage timings the NLP executor measured (in its thread or its child process)."""
+    rt.metrics.stage_seconds.labels("nlp").observe(result.nlp_s)
+    rt.metrics.stage_seconds.labels("detection").observe(result.detection_s)
 
 
 class Enricher(Batcher):
@@ -133,32 +110,32 @@ class Enricher(Batcher):
 
     async def _analyze_and_publish(self, good: list[tuple[Article, Incoming]], pending: list[Awaitable[Any]],
                                    alert_sent: list) -> None:
-        """Analyse in chunks, the next chunk parsing in the NLP thread while this one's results are
-        published on the event loop, so the NLP thread does not sit idle while records are sent."""
-        loop = asyncio.get_running_loop()
+        """Analyse in chunks, the next chunk parsing in the NLP executor while this one's results are
+        published on the event loop, so the NLP thread (or process) does not sit idle while records are sent."""
         size = max(1, self.rt.settings.nlp_batch_size // NLP_CHUNKS)
         chunks = [good[i:i + size] for i in range(0, len(good), size)]
 
-        def start(chunk: list[tuple[Article, Incoming]]) -> asyncio.Future:
-            articles = [a for a, _ in chunk]
-            return loop.run_in_executor(self.rt.nlp_executor, analyze_articles, articles, self.rt)
+        def start(chunk: list[tuple[Article, Incoming]]) -> asyncio.Task:
+            return asyncio.ensure_future(self.rt.nlp_executor.analyze([a for a, _ in chunk]))
 
-        running: asyncio.Future | None = start(chunks[0])
+        running: asyncio.Task | None = start(chunks[0])
         try:
             for i, chunk in enumerate(chunks):
-                analyses = await running
+                result = await running
                 running = start(chunks[i + 1]) if i + 1 < len(chunks) else None
-                for (article, item), analysis in zip(chunk, analyses, strict=True):
-                    if isinstance(analysis, Exception):
-                        log.error("processing failed for article %s: %r", article.id, analysis)
-                        letter = dead_letter("processing_error", f"{type(analysis).__name__}: {analysis}",
-                                             item.value or b"", item.origin)
+                observe_chunk(self.rt, result)
+                for (article, item), analysis in zip(chunk, result.analyses, strict=True):
+                    if isinstance(analysis, Failed):
+                        log.error("processing failed for article %s: %s", article.id, analysis)
+                        letter = dead_letter("processing_error", str(analysis), item.value or b"", item.origin)
                         pending.append(await self.send_dead_letter(letter))
                         continue
                     pending.extend(await self._publish_results(article, analysis, item, alert_sent))
         finally:
             if running is not None:  # a send failed: the batch is retried whole; drop the chunk in flight
                 running.cancel()
+                # A chunk that fails too (its NLP process died) must not log "exception never retrieved".
+                running.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     async def _publish_results(self, article: Article, analysis: Analysis, item: Incoming,
                                alert_sent: list) -> list[Awaitable[Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     # throughput unchanged.
     batch_timeout_s: float = 0.1
     max_text_bytes: int = 1_000_000
+    # Where spaCy runs: "thread" (a thread of the worker process) or "process" (one child process per
+    # worker, so the NLP does not share the GIL with the event loop). See streams/nlp_executor.py.
+    nlp_executor: Literal["thread", "process"] = "thread"
 
     # Web (metrics and ingestion)
     web_host: str = "127.0.0.1"

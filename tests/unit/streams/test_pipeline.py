@@ -13,6 +13,7 @@ from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_i
 from streams.bootstrap import Runtime
 from streams.decode import Origin
 from streams.metrics import Metrics
+from streams.nlp_executor import ThreadNlp
 from streams.pipeline import Enricher, Incoming, Persister
 from streams.settings import Settings
 
@@ -43,9 +44,11 @@ class Sent:
 
 
 def make_runtime(repository=None) -> Runtime:
-    return Runtime(settings=Settings(max_text_bytes=10_000), metrics=Metrics.create(), nlp=None, rules=None,
+    settings = Settings(max_text_bytes=10_000)
+    return Runtime(settings=settings, metrics=Metrics.create(), nlp=None, rules=None,
                    engine=None, repository=repository or FakeRepository(),
-                   nlp_executor=ThreadPoolExecutor(1), db_executor=ThreadPoolExecutor(1))
+                   nlp_executor=ThreadNlp(None, None, "fake-model", settings.nlp_batch_size),
+                   db_executor=ThreadPoolExecutor(1))
 
 
 def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
