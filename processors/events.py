@@ -43,6 +43,7 @@ class EventMention:
     headline: bool = False            # a compressed title mention: the body decides its certainty
     why: str = ""                     # the modality cue that decided the certainty (for review)
     background: bool = False          # told as an earlier act ("already sanctioned", "had imposed")
+    package_part: bool = False        # lists the contents of a package named before ("the measures include ...")
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -205,7 +206,9 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
     # prepositional targets on the noun, then on the verb
     targets = _role_codes(prep_objects(tok, _TARGET_PREPS), actors, rules, full=True)
     if verb is not None and not targets:
-        targets = _role_codes(prep_objects(verb, _TARGET_PREPS), actors, rules, full=True)
+        # not the phrase of the trigger itself: "added to the Commerce Department's entity list"
+        own = [o for o in prep_objects(verb, _TARGET_PREPS) if not o.left_edge.i <= tok.i <= o.right_edge.i]
+        targets = _role_codes(own, actors, rules, full=True)
         if not targets and verb.lemma_.lower() in ("hit", "target", "punish", "slap", "threaten", "warn"):
             targets = _role_codes([c for c in verb.children if c.dep_ == "dobj" and c != tok], actors, rules)
     if verb is not None:
@@ -337,15 +340,15 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
             continue  # a telegraphic title naming no target is left to the body, when there is one
         skip = frozenset({"threaten", "warn", "threat"}) if subtype == "threaten" else frozenset()
         certainty, why = certainty_with_reason(tok, sent, rules, skip)
-        threat = _threat_governor(tok, rules) if kind != "verb" else None
-        warner = _role_codes(subject_of(threat), actors, rules, firms=False) if threat is not None else []
+        threat = _threat_governor(tok, rules)
+        warner = _role_codes(subject_of(_warner(threat)), actors, rules, firms=False) if threat is not None else []
         warned = _role_codes([c for c in threat.children if c.dep_ == "dobj" and c != tok], actors, rules) \
             if threat is not None else []
         if warner and subtype in ("impose", "extend", "threaten") and not set(warner) & set(warned or targets):
             # an explicit warning by one party to another is itself the act, asserted once made;
             # a government lawyer warning his own state of sanctions is not a threat
             subtype = "threaten"
-            certainty, why = certainty_with_reason(threat, sent, rules)
+            certainty, why = certainty_with_reason(_warner(threat), sent, rules)
             acts, targets = warner, warned or targets
         head = tok.head.lemma_.lower()
         if subtype == "impose" and head in rules.sanction["threat_nouns"] and certainty == "asserted":
@@ -360,7 +363,8 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
         conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
         out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 _trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
-                                headline=_headline(tok), why=why, background=_background(tok)))
+                                headline=_headline(tok), why=why, background=_background(tok),
+                                package_part=_lists_package(chain)))
     return out
 
 
@@ -600,13 +604,20 @@ def _other_act_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list
 
 
 def _threat_governor(tok: Token, rules: Rules) -> Token | None:
-    """The threatening verb above a sanction: "threatened to impose sanctions",
-    "warned Caracas it could face sanctions"."""
+    """The threatening word above a sanction: "threatened to impose sanctions", "warned Caracas it
+    could face sanctions", "vowed to sanction", "is ready to put its firms on a blacklist"."""
     chain, above = governing_chain(tok)
     for t in chain[1:] + ([above] if above is not None else []):
-        if t.pos_ == "VERB" and t.lemma_.lower() in rules.sanction["threat_verbs"]:
+        lem = t.lemma_.lower()
+        if t.pos_ == "VERB" and lem in rules.sanction["threat_verbs"] or \
+                t.pos_ == "ADJ" and lem in rules.sanction["threat_adjs"] and t.dep_ == "acomp":
             return t
     return None
+
+
+def _warner(threat: Token) -> Token:
+    """The word whose subject makes the threat: the verb itself, or the copula of "is ready to"."""
+    return threat.head if threat.pos_ == "ADJ" else threat
 
 
 _BLOC_WORDS = frozenset({"bloc", "alliance", "organisation", "organization", "member", "leader", "union",
@@ -717,6 +728,31 @@ def detect_events(doc: Doc, actors: ActorIndex, rules: Rules) -> list[EventMenti
         out.extend(detect_sanctions(sent, actors, rules, cands))
         out.extend(detect_diplomacy(sent, actors, rules, cands))
     _fill_sanction_roles(out, actors, rules)
+    return _drop_package_parts(out)
+
+
+_CONTAINS = frozenset({"include", "comprise", "involve", "contain"})
+_PACKAGE_NOUNS = frozenset({"measure", "step", "sanction", "package", "penalty", "action", "option",
+                            "countermeasure", "response", "retaliation"})
+
+
+def _lists_package(chain: list[Token]) -> bool:
+    """"The measures include imposing restrictions on ...": the mention spells out a package."""
+    return any(t.lemma_.lower() in _CONTAINS and t.pos_ == "VERB"
+               and any(c.dep_ == "nsubj" and c.lemma_.lower() in _PACKAGE_NOUNS for c in t.children)
+               for t in chain[1:])
+
+
+def _drop_package_parts(mentions: list[EventMention]) -> list[EventMention]:
+    """One announced package is one event (package rule): a mention that lists the contents of a
+    sanction package already named, by the same parties, adds no event."""
+    out: list[EventMention] = []
+    for m in mentions:
+        if m.type == "sanction" and m.package_part and any(
+                p.type == "sanction" and (set(p.actors) & set(m.actors) or set(p.targets) & set(m.targets))
+                for p in out):
+            continue
+        out.append(m)
     return out
 
 

@@ -1,0 +1,38 @@
+"""Sanction rules added for long articles, on sentences written for these tests: threats made by
+vowing or declaring readiness, a package's contents told after the package, the owner of a list
+that a target is added to, sanctions named without a sanction noun."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.processors.conftest import events_of
+
+
+def _sanctions(analysis):
+    return [(e.subtype, e.actors, e.targets, e.certainty) for e in events_of(analysis, "sanction")]
+
+
+@pytest.mark.parametrize("text,actors,targets", [
+    ("Japan vowed to sanction North Korea over the missile launches.", ("JPN",), ("PRK",)),
+    ("Australia pledged new sanctions against Myanmar's generals.", ("AUS",), ("MMR",)),
+    ("Beijing was ready to put Canadian exporters on a blacklist, state media said.", ("CHN",), ("CAN",)),
+])
+def test_a_vow_or_declared_readiness_to_sanction_is_an_asserted_threat(analyze, text, actors, targets):
+    assert ("threaten", actors, targets, "asserted") in _sanctions(analyze(text))
+
+
+def test_a_promise_to_lift_sanctions_is_not_a_threat(analyze):
+    found = _sanctions(analyze("Canada promised to lift its sanctions on Cuba."))
+    assert [f[0] for f in found] == ["lift_or_ease"]
+
+
+def test_the_contents_of_a_package_add_no_event(analyze):
+    text = ("Beijing was ready to put Canadian exporters on a blacklist, state media said. "
+            "The measures include imposing restrictions on Canadian banks.")
+    assert [f[0] for f in _sanctions(analyze(text))] == ["threaten"]
+
+
+def test_the_owner_of_a_list_is_its_actor_not_its_target(analyze):
+    found = _sanctions(analyze("The shipping firm was added to the State Department's blacklist in June."))
+    assert found and found[0][1] == ("USA",) and "USA" not in found[0][2]
