@@ -16,7 +16,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -126,10 +125,18 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def _child_init(model_package: str, batch_size: int, parent_pid: int) -> None:
-    # The worker decides when the NLP stops: a Ctrl-C on the terminal reaches the whole process group.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _child_boot(parent_pid: int, load: Callable[..., None], args: tuple) -> None:
+    """First thing in the child: detach from the worker's signals, watch the worker, then load."""
+    # The worker decides when the NLP stops: a Ctrl-C or a SIGTERM to the worker's process group (a service
+    # manager, `kill -- -PGID`) would otherwise kill this process in the middle of the batch the worker is
+    # finishing. Its own group keeps those out, while the pool can still terminate it; the worker's pool
+    # shutdown ends it, and `_watch_parent` does if the worker is killed outright.
+    os.setpgrp()
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
+    load(*args)
+
+
+def _child_init(model_package: str, batch_size: int) -> None:
     nlp = processors.load_nlp(model_package)
     _CHILD.update(nlp=nlp, rules=processors.load_rules(), model=processors.model_name(nlp),
                   batch_size=batch_size)
@@ -157,8 +164,8 @@ class ProcessNlp:
     def __init__(self, model_package: str, batch_size: int, *, max_deaths: int = 3,
                  on_fatal: Callable[[str], Any] = _exit_worker,
                  initializer: Callable[..., None] = _child_init, initargs: tuple | None = None):
-        self._initializer = initializer
-        self._initargs = initargs if initargs is not None else (model_package, batch_size, os.getpid())
+        load_args = initargs if initargs is not None else (model_package, batch_size)
+        self._boot_args = (os.getpid(), initializer, load_args)
         self.max_deaths = max_deaths
         self.on_fatal = on_fatal
         self.deaths = 0  # in a row, without a chunk succeeding in between
@@ -173,7 +180,7 @@ class ProcessNlp:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=self._initializer, initargs=self._initargs)
+                                   initializer=_child_boot, initargs=self._boot_args)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Run a picklable function in the child (what `analyze` uses; tests use it to reach the child)."""

@@ -23,7 +23,7 @@ ARTICLES = [
 ]
 
 
-def blank_init(parent_pid: int) -> None:
+def blank_init() -> None:
     """A light child for the lifecycle tests: a blank English pipeline instead of the trained model."""
     nlp = spacy.blank("en")
     ne._CHILD.update(nlp=nlp, rules=processors.load_rules(), model=processors.model_name(nlp), batch_size=8)
@@ -53,7 +53,7 @@ def test_the_process_executor_gives_the_thread_executors_analyses():
 
 
 def test_a_killed_nlp_process_raises_and_the_next_chunk_runs_in_a_new_one():
-    executor = ne.ProcessNlp("unused", 8, initializer=blank_init, initargs=(os.getpid(),))
+    executor = ne.ProcessNlp("unused", 8, initializer=blank_init, initargs=())
     try:
         first = executor.submit(os.getpid).result(timeout=60)
         kill_child(executor)
@@ -75,7 +75,7 @@ def test_a_child_that_keeps_dying_makes_the_worker_give_up():
         raise SystemExit(ne.EXIT_NLP_DEAD)
 
     executor = ne.ProcessNlp("unused", 8, max_deaths=1, on_fatal=give_up, initializer=blank_init,
-                             initargs=(os.getpid(),))
+                             initargs=())
     try:
         kill_child(executor)
         with pytest.raises(ne.NlpProcessDied):
@@ -97,3 +97,33 @@ def test_a_model_the_child_cannot_load_fails_the_start_with_a_clear_error():
 def test_an_unknown_executor_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="thread, process"):
         ne.create("fiber", Settings())
+
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from streams import nlp_executor as ne
+from tests.unit.streams.test_nlp_executor import blank_init
+executor = ne.ProcessNlp("unused", 8, initializer=blank_init, initargs=())
+print(executor.submit(os.getpid).result(timeout=60), flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_nlp_process_exits_when_its_worker_is_killed_outright(tmp_path):
+    import subprocess
+    import sys
+
+    import psutil
+
+    worker = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
+    try:
+        child = int(worker.stdout.readline())
+        assert psutil.pid_exists(child)
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the NLP process outlived its worker by 10 s"
+        time.sleep(0.2)
