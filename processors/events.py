@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span, Token
 
 from processors.actors import ActorIndex
 from processors.modality import certainty_of, certainty_with_reason
-from processors.other_acts import act_objects, expelling_body, is_other_act
+from processors.other_acts import accession_body, act_objects, expelling_body, is_other_act
 from processors.rules import Rules
 from processors.syntax import (
     agent_of,
@@ -396,14 +396,21 @@ def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
         if any(t.ent_type_ in ("ORG", "FAC", "EVENT") and t.pos_ == "PROPN" for v in venues for t in v.subtree):
             return "meeting_or_talks"
     if tok.pos_ == "VERB":
+        if lem in _BROKERING and any(c.dep_ == "dobj" and rules.diplomacy_nouns.get(c.lemma_.lower()) == "agreement_signed"
+                                     for c in tok.children):
+            return "agreement_signed"  # "Qatar mediated a truce between ...": the deal was reached
         return rules.diplomacy_verbs.get(lem)
     return None
+
+
+_BROKERING = frozenset({"broker", "mediate", "negotiate", "facilitate", "arrange"})
 
 
 def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, rules: Rules) -> bool:
     d = rules.diplomacy
     lem = tok.lemma_.lower()
-    mods = {c.lemma_.lower() for c in tok.children} | {tok.head.lemma_.lower()}
+    # the cues are nouns ("wage talks", "merger deal"); a governing verb is not one ("a deal was struck")
+    mods = {c.lemma_.lower() for c in list(tok.children) + [tok.head] if c.pos_ != "VERB"}
     if mods & d["domestic_cues"]:
         return False
     if lem in ("meet", "host") and any(o.lemma_.lower() in _BUSINESS for o in
@@ -662,7 +669,12 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
     out: list[EventMention] = []
     for tok in (sent if candidates is None else candidates):
         by_object = is_other_act(tok, actors, rules)
-        if by_object:
+        body = accession_body(tok, actors, rules)
+        if body is not None:
+            subtype = "agreement_signed"
+            acts = _role_codes(subject_of(tok), actors, rules, {body}, firms=False) + [body]
+            targets = []
+        elif by_object:
             subtype = "other"
             acts, targets = _other_act_roles(tok, actors, rules)
             if not acts:
@@ -674,7 +686,7 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
             subtype = _diplomacy_subtype(tok, rules)
             if subtype is None or not _accept_diplomacy(tok, subtype, sent, actors, rules):
                 continue
-        if by_object:
+        if by_object or body is not None:
             pass
         elif subtype in _SYMMETRIC:
             parts = _participants(tok, sent, actors, rules)
@@ -690,6 +702,9 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
                 continue
             if not parts:
                 continue
+            if tok.pos_ == "VERB" and tok.lemma_.lower() in _BROKERING and subtype == "agreement_signed":
+                mediators = _role_codes(subject_of(tok), actors, rules, firms=False)
+                parts = [p for p in parts if p not in mediators] + mediators  # the mediator goes last
             acts, targets = parts, []
         elif subtype == "visit":
             acts, targets = _visit_roles(tok, actors, rules)
@@ -796,7 +811,7 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
             for w in rules.sanction[key]:
                 words.add(w.split()[-1])
         words |= set(rules.diplomacy_verbs) | {w.split()[-1] for w in rules.diplomacy_nouns}
-        words |= {"talks", "visiting", "speak", "address", "mediators"}
+        words |= {"talks", "visiting", "speak", "address", "mediators", "become"}
         d = rules.diplomacy
         words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"]) | set(d["expulsion_verbs"])
         _TRIG_CACHE[rules.version] = frozenset(words)

@@ -81,3 +81,16 @@ def is_other_act(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
             objs = _pobjs(tok, _NOUN_PREPS) + [c for c in tok.children if c.dep_ == "compound"]
             return any(o.lemma_.lower() in wanted or o.lower_ in wanted for o in objs)
     return False
+
+
+def accession_body(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
+    """The international body a state joins by becoming its member ("became a NATO member",
+    "became a member of the WTO"): an accession, coded `agreement_signed`."""
+    if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() != "become":
+        return None
+    for attr in (c for c in tok.children if c.dep_ in ("attr", "oprd") and c.lemma_.lower() in ("member", "state")):
+        for t in [c for c in attr.children if c.dep_ in ("compound", "nmod", "poss")] + _pobjs(attr, frozenset({"of"})):
+            for x in t.subtree:
+                if actors.code_at(x.i) in rules.igo_codes:
+                    return actors.code_at(x.i)
+    return None
