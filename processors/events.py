@@ -13,6 +13,7 @@ from processors.actors import ActorIndex
 from processors.modality import certainty_of, certainty_with_reason
 from processors.other_acts import accession_body, act_objects, expelling_body, is_other_act
 from processors.rules import Rules
+from processors.sanction_acts import relief_noun, verb_object_subtype
 from processors.syntax import (
     agent_of,
     codes_in,
@@ -325,6 +326,10 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
     out: list[EventMention] = []
     used: set[int] = set()
     for tok in (sent if candidates is None else candidates):
+        implicit = _implicit_sanction(tok, sent, actors, rules)
+        if implicit is not None:
+            out.append(implicit)
+            continue
         kind = _sanction_trigger(tok, rules)
         if kind is None or tok.i in used:
             continue
@@ -366,6 +371,35 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
                                 headline=_headline(tok), why=why, background=_background(tok),
                                 package_part=_lists_package(chain)))
     return out
+
+
+def _implicit_sanction(tok: Token, sent: Span, actors: ActorIndex, rules: Rules) -> EventMention | None:
+    """A measure named by verb and object ("froze the assets of", "suspended arms sales to"), or a
+    waiver/licence/reprieve granted in a sentence about sanctions (an easing)."""
+    subtype = verb_object_subtype(tok, rules)
+    if subtype is not None:
+        subj = subject_of(tok)
+        if any(x.lemma_.lower() in rules.sanction["strong_nouns"] | _PACKAGE_NOUNS for x in subj):
+            return None  # "the sanctions ..., freezing any funds": a measure of the package already named
+        acts = _role_codes(agent_of(tok) or subj, actors, rules, firms=False)
+        objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+        targets = _role_codes(objs + prep_objects(tok, _TARGET_PREPS), actors, rules, set(acts), full=True)
+        if not targets:
+            return None  # a freeze or a halt with no foreign target is no sanction ("froze hiring")
+    elif relief_noun(tok, sent, rules):
+        subtype = "lift_or_ease"
+        giver = tok.head if tok.dep_ in ("dobj", "nsubjpass") else \
+            next(c for c in tok.children if c.dep_ in ("acl", "relcl"))
+        acts = _role_codes(agent_of(giver) or ([] if tok.dep_ == "nsubjpass" else subject_of(giver)),
+                           actors, rules, firms=False)
+        receivers = prep_objects(giver, frozenset({"to", "for"})) + prep_objects(tok, frozenset({"to", "for"}))
+        targets = _role_codes(receivers, actors, rules, set(acts), full=True)
+    else:
+        return None
+    certainty, why = certainty_with_reason(tok, sent, rules)
+    conf = 0.65 + (0.1 if acts and targets else 0.0)
+    return EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok, _trigger_phrase(tok),
+                        sent, round(conf, 2), headline=_headline(tok), why=why, background=_background(tok))
 
 
 # ---------------------------------------------------------------- diplomacy
@@ -812,6 +846,7 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
                 words.add(w.split()[-1])
         words |= set(rules.diplomacy_verbs) | {w.split()[-1] for w in rules.diplomacy_nouns}
         words |= {"talks", "visiting", "speak", "address", "mediators", "become"}
+        words |= set(rules.sanction["verb_objects"]) | set(rules.sanction["relief_nouns"])
         d = rules.diplomacy
         words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"]) | set(d["expulsion_verbs"])
         _TRIG_CACHE[rules.version] = frozenset(words)

@@ -58,7 +58,7 @@ class Rules:
     office_full: Mapping[str, str]
     office_surnames: Mapping[str, str]
     companies: Mapping[str, str]           # state-linked firms often named as sanction targets
-    sanction: Mapping[str, frozenset[str]]
+    sanction: Mapping[str, Any]              # word lists as frozensets; verb_objects as a table
     diplomacy_verbs: Mapping[str, str]
     diplomacy_nouns: Mapping[str, str]
     diplomacy: Mapping[str, Any]
@@ -97,7 +97,7 @@ def load_rules(version: str | None = None) -> Rules:
         names.pop(norm_name(amb), None)
     igo_codes = frozenset(v for v in gaz["igos"].values() if v)
 
-    sanction = {k: _fs(v) for k, v in lex["sanction"].items() if not k.startswith("_")}
+    sanction = {k: (_fs(v) if isinstance(v, list) else v) for k, v in lex["sanction"].items() if not k.startswith("_")}
     dip = lex["diplomacy"]
     diplomacy = {k: (_fs(v) if isinstance(v, list) else v) for k, v in dip.items()
                  if k not in ("verbs", "nouns")}

@@ -36,3 +36,24 @@ def test_the_contents_of_a_package_add_no_event(analyze):
 def test_the_owner_of_a_list_is_its_actor_not_its_target(analyze):
     found = _sanctions(analyze("The shipping firm was added to the State Department's blacklist in June."))
     assert found and found[0][1] == ("USA",) and "USA" not in found[0][2]
+
+
+@pytest.mark.parametrize("text,subtype,actors,targets", [
+    ("Switzerland froze the assets of four Belarusian officials.", "impose", ("CHE",), ("BLR",)),
+    ("Denmark suspended arms sales to Turkey on Monday.", "impose", ("DNK",), ("TUR",)),
+    ("Italy resumed arms sales to Egypt after the review.", "lift_or_ease", ("ITA",), ("EGY",)),
+    ("Washington granted a waiver to India to keep buying Iranian oil despite the sanctions.",
+     "lift_or_ease", ("USA",), ("IND",)),
+])
+def test_measures_without_a_sanction_noun(analyze, text, subtype, actors, targets):
+    assert (subtype, actors, targets, "asserted") in _sanctions(analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "The airline froze hiring for the summer.",                        # no foreign target
+    "The city granted a licence to a new taxi firm.",                  # no sanctions in sight
+    "The sanctions hit six Syrian firms, freezing any funds they hold abroad.",  # part of the package
+])
+def test_no_extra_measure(analyze, text):
+    triggers = [e.trigger.lower() for e in events_of(analyze(text), "sanction")]
+    assert not [t for t in triggers if t in ("froze", "freezing", "licence")], triggers

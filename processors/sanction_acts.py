@@ -1,0 +1,53 @@
+"""Sanctions named without a sanction noun: a verb and its object ("froze the assets of",
+"suspended arms sales to", "halted military aid to"), and the relief nouns of a sanction regime
+("granted a waiver", "licences", "reprieves") when the sentence is about sanctions.
+
+The lexicons live in data/lexicons.json (sanction.verb_objects, sanction.relief_nouns)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from processors.rules import Rules
+
+# Verbs that give a relief to its receiver ("granted a waiver to Iraq", "reprieves granted to X").
+_GIVING = frozenset({"grant", "issue", "give", "extend", "award", "approve", "renew", "receive", "win",
+                     "get", "obtain", "secure"})
+
+
+def _object_words(tok: Token) -> set[str]:
+    """Lemmas of the verb's direct object and its compound/amod modifiers ("arms sales")."""
+    out: set[str] = set()
+    for o in (c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")):
+        out.add(o.lemma_.lower())
+        mods = [c.lemma_.lower() for c in o.children if c.dep_ in ("compound", "amod")]
+        out.update(f"{m} {o.lemma_.lower()}" for m in mods)
+    return out
+
+
+def verb_object_subtype(tok: Token, rules: Rules) -> str | None:
+    """'impose' / 'lift_or_ease' when a verb with its object names a restrictive measure or its end."""
+    if tok.pos_ != "VERB":
+        return None
+    table = rules.sanction["verb_objects"]
+    entry = table.get(tok.lemma_.lower())
+    if not entry:
+        return None
+    words = _object_words(tok)
+    if not words & set(entry["objects"]):
+        return None
+    return entry["subtype"]
+
+
+def relief_noun(tok: Token, sent: Span, rules: Rules) -> bool:
+    """A waiver, licence or reprieve given in a sentence about sanctions: an easing (`lift_or_ease`)."""
+    s = rules.sanction
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in s["relief_nouns"]:
+        return False
+    givers = [tok.head] if tok.dep_ in ("dobj", "nsubjpass") else []
+    givers += [c for c in tok.children if c.dep_ in ("acl", "relcl")]
+    if not any(g.lemma_.lower() in _GIVING for g in givers):
+        return False
+    words = s["strong_nouns"] | s["verbs"]
+    return any(t.lemma_.lower() in words or t.lower_ in words or t.lower_ == "list" and t.i > 0
+               and t.doc[t.i - 1].lower_ == "entity" for t in sent)
