@@ -45,6 +45,7 @@ class EventMention:
     why: str = ""                     # the modality cue that decided the certainty (for review)
     background: bool = False          # told as an earlier act ("already sanctioned", "had imposed")
     package_part: bool = False        # lists the contents of a package named before ("the measures include ...")
+    anaphoric: bool = False           # "the talks", "the meeting": a bare definite that refers back
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -455,6 +456,9 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
             (tok.tag_ == "NNS" and tok.dep_ == "pobj" and tok.head.lower_ == "as"
              and tok.head.i > 0 and tok.doc[tok.head.i - 1].lower_ == "such"):
         return False  # habitual ("met him several times") or generic ("meetings such as APEC summits")
+    if tok.tag_ == "NNS" and any(c.dep_ == "prep" and c.lower_ == "as" and c.i > 0 and c.doc[c.i - 1].lower_ == "such"
+                                 for c in tok.children):
+        return False  # a kind, not an occurrence: "international meetings such as APEC's"
     if lem == "talk" and any(c.dep_ == "prep" and c.lower_ in ("of", "about") for c in tok.children):
         return False  # "talks of war crimes": speaks of
     if tok.head.lower_ in ("under", "despite", "violating", "breaching") and tok.dep_ == "pobj":
@@ -514,7 +518,10 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
 _HOSTING = frozenset({"welcome", "host", "receive", "invite", "greet"})
 _BUSINESS = frozenset({"executive", "ceo", "chief", "businessman", "businessmen", "banker", "investor",
                        "union", "company", "firm", "industry", "shareholder", "employee", "worker", "reporter",
-                       "journalist", "student", "lawmaker", "senator", "governor", "mayor", "supporter", "voter"})
+                       "journalist", "student", "lawmaker", "senator", "governor", "mayor", "supporter", "voter",
+                       # a leader meeting troops, crowds or victims is no diplomatic meeting
+                       "troop", "troops", "soldier", "sailor", "personnel", "crowd", "resident", "refugee",
+                       "victim", "family", "survivor", "veteran", "protester", "activist", "community"})
 _NON_OFFICIAL = frozenset({"team", "player", "fan", "tourist", "student", "company", "firm", "investor",
                            "executive", "family", "star", "band", "athlete", "pilgrim", "worker", "crew",
                            "squad", "club", "artist", "singer", "actor", "scientist", "ceo", "buyer"})
@@ -644,6 +651,16 @@ def _other_act_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list
     return acts, targets
 
 
+def _bare_definite(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
+    """"The talks in the Alps ...", "the meeting": a definite noun naming no party of its own refers to
+    an event told before; its parties, read from the rest of the sentence, are not its own."""
+    if tok.pos_ != "NOUN" or not any(c.dep_ == "det" and c.lower_ in ("the", "this", "these", "those")
+                                     for c in tok.children):
+        return False
+    own = [c for c in tok.children if c.dep_ in ("poss", "compound", "amod", "nmod", "prep", "acl", "relcl")]
+    return not _role_codes(own, actors, rules, full=True)
+
+
 def _threat_governor(tok: Token, rules: Rules) -> Token | None:
     """The threatening word above a sanction: "threatened to impose sanctions", "warned Caracas it
     could face sanctions", "vowed to sanction", "is ready to put its firms on a blacklist"."""
@@ -756,7 +773,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
         conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
         out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 _trigger_phrase(tok), sent, round(conf, 2), headline=_headline(tok), why=why,
-                                background=_background(tok)))
+                                background=_background(tok),
+                                anaphoric=subtype == "meeting_or_talks" and _bare_definite(tok, actors, rules)))
     return out
 
 

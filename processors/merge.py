@@ -53,9 +53,24 @@ def _takes_headline(o: Occurrence, m: EventMention) -> bool:
     return f.headline and len(o.mentions) == 1 and not m.headline and (f.type, f.subtype) == (m.type, m.subtype)
 
 
+def _antecedent(occ: list[Occurrence], m: EventMention) -> Occurrence | None:
+    """The latest earlier occurrence a bare definite mention ("the talks") refers to: same type and
+    subtype family (talks, meeting and negotiation name one encounter), same certainty."""
+    family = ("meeting_or_talks", "negotiation") if m.subtype in ("meeting_or_talks", "negotiation") else (m.subtype,)
+    for o in reversed(occ):
+        if o.first.type == m.type and o.first.subtype in family and o.certainty == m.certainty:
+            return o
+    return None
+
+
 def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occurrence]:
     occ: list[Occurrence] = []
     for m, d in mentions:
+        ante = _antecedent(occ, m) if m.anaphoric and not m.headline else None
+        if ante is not None:
+            ante.mentions.append(m)  # its parties came from the sentence around it, not from the phrase
+            ante.confidence = min(0.99, ante.confidence + 0.03)
+            continue
         for o in occ:
             if _takes_headline(o, m):
                 o.certainty, o.actors = m.certainty, list(m.actors)
