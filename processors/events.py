@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span, Token
 
 from processors.actors import ActorIndex
 from processors.modality import certainty_of, certainty_with_reason
-from processors.other_acts import accession_body, act_objects, expelling_body, is_other_act
+from processors.other_acts import accession_body, act_objects, expelling_body, is_diplomatic_drive, is_other_act
 from processors.rules import Rules
 from processors.sanction_acts import relief_noun, verb_object_subtype
 from processors.syntax import (
@@ -644,7 +644,7 @@ def _other_act_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list
         verb = first_verb(governing_chain(tok)[0][1:])
         owner = [c for c in tok.children if c.dep_ == "poss"]
         acts = _role_codes(owner or (subject_of(verb) if verb is not None else []), actors, rules, firms=False)
-        objs = [c for c in tok.children if c.dep_ in ("prep", "compound")]
+        objs = [c for c in tok.children if c.dep_ in ("prep", "compound", "acl")]
     targets = _role_codes(objs, actors, rules, set(acts), firms=False, full=True)
     if not acts and tok.pos_ == "NOUN" and len(targets) >= 2:
         return targets, []  # "the breakdown in relations between Kenya and Somalia": both parties act
@@ -719,7 +719,7 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
                      candidates: list[Token] | None = None) -> list[EventMention]:
     out: list[EventMention] = []
     for tok in (sent if candidates is None else candidates):
-        by_object = is_other_act(tok, actors, rules)
+        by_object = is_other_act(tok, actors, rules) or is_diplomatic_drive(tok, rules)
         body = accession_body(tok, actors, rules)
         if body is not None:
             subtype = "agreement_signed"
@@ -866,6 +866,6 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
         words |= {"talks", "visiting", "speak", "address", "mediators", "become"}
         words |= set(rules.sanction["verb_objects"]) | set(rules.sanction["relief_nouns"])
         d = rules.diplomacy
-        words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"]) | set(d["expulsion_verbs"])
+        words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"]) | set(d["expulsion_verbs"]) | set(d["drive_nouns"])
         _TRIG_CACHE[rules.version] = frozenset(words)
     return _TRIG_CACHE[rules.version]

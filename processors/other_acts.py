@@ -94,3 +94,21 @@ def accession_body(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
                 if actors.code_at(x.i) in rules.igo_codes:
                     return actors.code_at(x.i)
     return None
+
+
+def is_diplomatic_drive(tok: Token, rules: Rules) -> bool:
+    """"China renewed efforts to revive the talks", "a push for a cease-fire": a diplomatic drive
+    (`other`) is an effort whose goal is talks, a deal or peace."""
+    d = rules.diplomacy
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in d["drive_nouns"] and tok.lower_ not in d["drive_nouns"]:
+        return False
+    goals = [c for c in tok.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"
+             and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
+    goals += _pobjs(tok, frozenset({"for", "toward", "towards"}))
+    return any(t.lemma_.lower() in d["drive_goals"] or t.lower_ in d["drive_goals"] or _cease_fire(t)
+               for g in goals for t in g.subtree)
+
+
+def _cease_fire(t: Token) -> bool:
+    """The tokenizer splits "cease-fire" into three tokens."""
+    return t.lower_ == "fire" and t.i >= 2 and t.doc[t.i - 2].lower_ == "cease"

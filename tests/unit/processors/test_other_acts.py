@@ -52,3 +52,19 @@ def test_not_other_acts(analyze, text):
 def test_a_threat_to_cut_ties_is_not_asserted(analyze):
     found = _others(analyze("Somalia threatened to cut diplomatic ties with Kenya."))
     assert found and all(c != "asserted" for _, _, c in found)
+
+
+@pytest.mark.parametrize("text,actors,targets", [
+    ("Norway stepped up efforts to revive peace talks between Colombia and the ELN.", ("NOR",), ("COL",)),
+    ("Egypt launched a new push for a cease-fire between Israel and Hamas.", ("EGY",), ("ISR", "PSE-Hamas")),
+])
+def test_a_diplomatic_drive_is_other(analyze, text, actors, targets):
+    assert (actors, targets, "asserted") in _others(analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Brazil made efforts to cut its budget deficit.",    # an effort with no diplomatic goal
+    "Spain renewed its bid to host the World Cup.",
+])
+def test_efforts_without_a_diplomatic_goal(analyze, text):
+    assert _others(analyze(text)) == []
