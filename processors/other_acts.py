@@ -58,6 +58,12 @@ def expelling_body(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
     """The international body a state is expelled or suspended from ("kicked out of the G-8")."""
     if tok.pos_ != "VERB" or tok.lemma_.lower() not in rules.diplomacy["expulsion_verbs"]:
         return None
+    expelled = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+    envoys = rules.diplomacy["envoy_nouns"]
+    if not expelled or any(c.lemma_.lower() in envoys or c.lower_ in envoys for c in expelled):
+        return None  # "expelled two diplomats from the EU mission" is an envoy expulsion
+    if not any(actors.code_at(t.i) for c in expelled for t in c.subtree):
+        return None  # the expelled must be a state (or its leader): "was kicked out of the G-8"
     for obj in _pobjs(tok, frozenset({"from", "out", "of"})):
         for t in obj.subtree:
             code = actors.code_at(t.i)

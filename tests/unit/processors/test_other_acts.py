@@ -68,3 +68,9 @@ def test_a_diplomatic_drive_is_other(analyze, text, actors, targets):
 ])
 def test_efforts_without_a_diplomatic_goal(analyze, text):
     assert _others(analyze(text)) == []
+
+
+def test_expelling_diplomats_from_a_mission_stays_an_envoy_expulsion(analyze):
+    a = analyze("Peru expelled two diplomats from the European Union over spying allegations.")
+    subtypes = [(e.subtype, e.actors) for e in events_of(a, "diplomacy")]
+    assert subtypes == [("envoy_expelled_or_recalled", ("PER",))]
