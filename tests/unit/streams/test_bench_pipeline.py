@@ -108,3 +108,26 @@ def test_a_stage_that_fails_mid_run_is_reported_and_the_others_still_run(tmp_pat
     assert "make up" in failed["pipeline"]
     assert calls == ["d"] and summary["pipeline2_wps"] == 1190.0 and summary["spacy_wps"] == 1000.0
     assert summary["pipeline_wps"] is None and summary["ratio_scaling"] is None
+
+
+def test_a_workers_peak_rss_and_cpu_count_its_child_processes(tmp_path):
+    """With NEWSMON_NLP_EXECUTOR=process the model lives in the worker's child: its memory is the worker's."""
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    child = "import time; x = b'x' * (150 * 2**20); time.sleep(30)"
+    parent = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); time.sleep(30)"
+    group = bp.WorkerGroup(bp.PipelineRun(articles=[], bootstrap="127.0.0.1:1", workdir=tmp_path), 1,
+                           "sqlite://", "rss")
+    group.proc = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
+    try:
+        threading.Thread(target=group._sample, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while group.peak_rss.get(group.proc.pid, 0) < 150 * 2**20 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert group.peak_rss[group.proc.pid] >= 150 * 2**20
+        assert len(group._cpu) >= 2  # the parent's and the child's CPU times
+    finally:
+        group.stop()
