@@ -431,8 +431,9 @@ def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
         if any(t.ent_type_ in ("ORG", "FAC", "EVENT") and t.pos_ == "PROPN" for v in venues for t in v.subtree):
             return "meeting_or_talks"
     if tok.pos_ == "VERB":
-        if lem in _BROKERING and any(c.dep_ == "dobj" and rules.diplomacy_nouns.get(c.lemma_.lower()) == "agreement_signed"
-                                     for c in tok.children):
+        deals = [c for c in tok.children if c.dep_ == "dobj"
+                 and rules.diplomacy_nouns.get(c.lemma_.lower()) == "agreement_signed"]
+        if lem in _BROKERING and deals:
             return "agreement_signed"  # "Qatar mediated a truce between ...": the deal was reached
         return rules.diplomacy_verbs.get(lem)
     return None
@@ -866,6 +867,7 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
         words |= {"talks", "visiting", "speak", "address", "mediators", "become"}
         words |= set(rules.sanction["verb_objects"]) | set(rules.sanction["relief_nouns"])
         d = rules.diplomacy
-        words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"]) | set(d["expulsion_verbs"]) | set(d["drive_nouns"])
+        words |= set(d["other_verbs_obj"]) | set(d["other_nouns_obj"])
+        words |= set(d["expulsion_verbs"]) | set(d["drive_nouns"])
         _TRIG_CACHE[rules.version] = frozenset(words)
     return _TRIG_CACHE[rules.version]
