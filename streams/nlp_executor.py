@@ -177,6 +177,9 @@ class ProcessNlp:
             raise RuntimeError(f"the NLP process could not load the model {model_package!r} (its error is "
                                "printed above); check NEWSMON_SPACY_MODEL, or run with "
                                "NEWSMON_NLP_EXECUTOR=thread to see it in this process") from None
+        except BaseException:  # timed out loading (or interrupted): do not leave the child behind
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
