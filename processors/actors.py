@@ -119,7 +119,7 @@ def _part_codes(text: str, rules: Rules) -> list[str]:
     return out
 
 
-def _split_codes(span: Span, rules: Rules, idx: "ActorIndex") -> str | None:
+def _split_codes(span: Span, rules: Rules, idx: ActorIndex) -> str | None:
     """Token-by-token codes for an entity that joins several names ("post-Brexit UK-EU")."""
     first = None
     for t in span:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from processors.actors import ActorIndex
-from processors.modality import certainty_of, certainty_with_reason
+from processors.modality import certainty_with_reason
 from processors.other_acts import accession_body, act_objects, expelling_body, is_diplomatic_drive, is_other_act
 from processors.rules import Rules
 from processors.sanction_acts import relief_noun, verb_object_subtype
@@ -238,7 +238,8 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             targets = targets or _role_codes(prep_objects(c, _TARGET_PREPS), actors, rules)
     # noun modifiers: "U.S. sanctions" (actor) vs "Iran sanctions" (target)
     for m in _modifier_tokens(tok):
-        if m.lower_ in _ABOUT or m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-" and m.doc[m.i + 2].lower_ in _ABOUT:
+        if m.lower_ in _ABOUT or (m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-"
+                                  and m.doc[m.i + 2].lower_ in _ABOUT):
             continue  # "Ukraine-related sanctions" are about Ukraine, not on it
         for code in _role_codes([m], actors, rules):
             if code in acts or code in targets:
@@ -450,7 +451,8 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     if mods & d["domestic_cues"]:
         return False
     if lem in ("meet", "host") and any(o.lemma_.lower() in _BUSINESS for o in
-                                       [c for c in tok.children if c.dep_ == "dobj"] + prep_objects(tok, frozenset({"with"}))):
+                                       [c for c in tok.children if c.dep_ == "dobj"]
+                                       + prep_objects(tok, frozenset({"with"}))):
         return False  # meeting chief executives, bankers or unions is not diplomacy
     if any(c.lower_ == "times" and c.dep_ == "npadvmod" for c in tok.children) or \
             (tok.tag_ == "NNS" and tok.head.lower_ == "as" and tok.head.head.lower_ != "such" and False) or \

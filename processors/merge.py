@@ -83,7 +83,8 @@ def merge_mentions(mentions: list[tuple[EventMention, date | None]]) -> list[Occ
                     o.certainty = m.certainty
                 o.mentions.append(m)
                 o.actors += [c for c in m.actors if c not in o.actors]
-                o.targets += [c for c in m.targets if c not in o.targets and (c not in o.actors or m.type == "sanction")]
+                o.targets += [c for c in m.targets
+                              if c not in o.targets and (c not in o.actors or m.type == "sanction")]
                 o.event_date = o.event_date or d
                 o.confidence = min(0.99, max(o.confidence, m.confidence) + 0.03)
                 break

@@ -101,7 +101,8 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                                             for c in t.children):
             hyp = hyp or f"{t.text} hope"  # "expressed hope for peace talks"
         # title-case headlines tag verbs as proper nouns, so PROPN counts here too
-        if t.pos_ in ("VERB", "AUX", "ADJ", "PROPN") and (lem in m["hypothetical_verbs"] or lem in m["hypothetical_adjs"]):
+        if t.pos_ in ("VERB", "AUX", "ADJ", "PROPN") and (lem in m["hypothetical_verbs"]
+                                                           or lem in m["hypothetical_adjs"]):
             # "plans to visit China next week" is a scheduled act, not a vague plan
             if lem in _SCHEDULE_VERBS and _has_date(t):
                 continue

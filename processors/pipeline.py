@@ -12,7 +12,6 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from schemas import Analysis, Article, Entity, Event, Evidence, Mention, content_id, event_id_for
 from processors.actors import resolve_doc
 from processors.codes import codes_for
 from processors.dates import resolve_date
@@ -21,6 +20,7 @@ from processors.language import detect_language
 from processors.merge import merge_mentions
 from processors.rules import Rules
 from processors.textclean import clean_for_parse
+from schemas import Analysis, Article, Entity, Event, Evidence, Mention, content_id, event_id_for
 
 # The rules read tags, lemmas, the dependency parse and entities; sentence boundaries come from the
 # parser, so the separate `senter` stays out.
@@ -61,8 +61,8 @@ def parse_batch(nlp: Language, texts: Sequence[str], batch_size: int = 32) -> li
     """spaCy over the texts (artefacts blanked, same length); non-English texts get a bare tokenisation."""
     prepared = [_prepare(t or "") for t in texts]
     english = [detect_language(t) == "en" for t in prepared]
-    parsed = iter(nlp.pipe((t for t, en in zip(prepared, english) if en), batch_size=batch_size))
-    return [next(parsed) if en else nlp.make_doc(t[:10_000]) for t, en in zip(prepared, english)]
+    parsed = iter(nlp.pipe((t for t, en in zip(prepared, english, strict=True) if en), batch_size=batch_size))
+    return [next(parsed) if en else nlp.make_doc(t[:10_000]) for t, en in zip(prepared, english, strict=True)]
 
 
 def _entities(article_id: str, resolved) -> tuple[tuple[Entity, ...], tuple[Mention, ...]]:
@@ -131,7 +131,7 @@ def process_batch(articles: Sequence[Article], nlp: Language, rules: Rules,
     """Analyses of the articles, in order, over one nlp.pipe."""
     docs = parse_batch(nlp, [a.full_text for a in articles], batch_size=batch_size)
     name = model_name(nlp)
-    return [analyze_doc(a, d, rules, name) for a, d in zip(articles, docs)]
+    return [analyze_doc(a, d, rules, name) for a, d in zip(articles, docs, strict=True)]
 
 
 def process_article(article: Article, nlp: Language, rules: Rules) -> Analysis:

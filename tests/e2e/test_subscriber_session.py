@@ -73,10 +73,10 @@ def test_publish_watch_replay_session(cluster, database_url, tmp_path):
             replayed = cluster.run("replay", "--since", "1h", "--until", "now")
             assert replayed.returncode == 0, replayed.stderr
             wait_for(f"replay {run - 1}: articles persisted again",
-                     lambda: worker.metric("newsmon_articles_persisted_total") >= run * n_samples, 180,
+                     lambda run=run: worker.metric("newsmon_articles_persisted_total") >= run * n_samples, 180,
                      worker.log_tail)
             wait_for(f"replay {run - 1}: alerts published again",
-                     lambda: len(_alert_ids(cluster)) >= run * len(expected_alerts), 60, worker.log_tail)
+                     lambda run=run: len(_alert_ids(cluster)) >= run * len(expected_alerts), 60, worker.log_tail)
 
             assert _stats(cluster, database_url) == first, "a replay must upsert, never add rows"
             again = Counter(_alert_ids(cluster))

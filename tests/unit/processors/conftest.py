@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,7 +30,7 @@ def analyze(nlp, rules):
     from processors import process_article
 
     def run(text: str, title: str | None = None, published: str | None = "2024-03-06", id_: str = "t-1"):
-        pub = datetime.fromisoformat(published).replace(tzinfo=timezone.utc) if published else None
+        pub = datetime.fromisoformat(published).replace(tzinfo=UTC) if published else None
         return process_article(Article(id=id_, text=text, title=title, published=pub), nlp, rules)
 
     return run
