@@ -603,6 +603,12 @@ def _domestic_trip(tok: Token, acts: list[str], actors: ActorIndex) -> bool:
     return bool(places) and set(places) <= set(acts)
 
 
+def _named_places(tok: Token) -> bool:
+    """The visit's clause names a place (GPE/LOC/FAC) at all."""
+    top = governing_chain(tok)[0][-1]
+    return any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in top.subtree)
+
+
 def _places_in(sent: Span, actors: ActorIndex, exclude: set[str]) -> list[str]:
     """Codes of place names (GPE) in the sentence, else in the dateline (the article's first words):
     the host when the text names no destination."""
@@ -768,6 +774,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
                 continue  # a leader touring a factory at home is not a visit
             if acts and not targets:
                 targets = _places_in(sent, actors, set(acts))
+            if acts and not targets and _named_places(tok):
+                continue  # places are named but none is a foreign state: a trip at home
         else:
             acts, targets = _directed_roles(tok, actors, rules)
             if not acts and not targets:

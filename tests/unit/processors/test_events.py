@@ -133,3 +133,8 @@ def test_official_country_comes_only_from_the_title_phrase(analyze):
     a = analyze("Bush signs Syria sanctions order President Bush signed an order imposing sanctions on Syria.")
     e = _one(a, "sanction")
     assert (e.actors, e.targets) == (("USA",), ("SYR",))
+
+
+def test_a_leader_touring_places_at_home_is_no_visit(analyze):
+    a = analyze("The Canadian prime minister visited wildfire-hit towns in British Columbia on Sunday.")
+    assert [e for e in a.events if e.subtype == "visit"] == []
