@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 def build_corpus(n: int, seed: int = 7) -> list[Article]:
     """`n` generated articles of mixed lengths (a title plus 1 to 60 sentences)."""
     rng = random.Random(seed)
-    base = datetime(2024, 5, 17, tzinfo=timezone.utc)
+    base = datetime(2024, 5, 17, tzinfo=UTC)
     out = []
     for i in range(n):
         n_sent = rng.choice([1, 2, 3, 5, 8, 15, 30, 60])
