@@ -2,18 +2,32 @@
 
 (c) one worker process, (d) two (`newsmon worker --workers 2`), each with a topic prefix and a database of
 its own: publish the articles, time until every one is persisted and every alert is on the broker.
-The latency stage publishes at a steady rate of half the measured capacity (c) and reads each article's
-publish -> persisted time from the database (`articles.updated_at` minus the bench's send time).
-Peak RSS per worker process is sampled with psutil. Stages are functions `(PipelineRun) -> dict`, so a
-unit test can swap them for fakes; `summarize` turns the stage results into the JSON figures.
+
+Rounds: this runs on shared machines whose speed drifts by +-15% over minutes, so the throughput stages are
+interleaved. Both worker groups are started (and settled) once, before round 1, and reused by every round;
+then for r in 1..R each selected stage runs once, in the order a, b, c, d, on the same corpus. In round r the
+articles get ids suffixed `-r{r}`, so every round writes new rows (like live news), never upserts of an earlier
+round's. Each stage keeps its per-round figures (`"rounds": [...]`, with the load average at the start of the
+round) and its headline figures are the median over the rounds; a ratio such as (c)/(a) is the median of the
+per-round ratios c_r/a_r, with their [min, max] beside it. A stage that fails in a round keeps the figures of
+its earlier rounds and the error, and is not run again; a failure of c stops its worker, d still runs.
+The latency stage runs after the rounds on (c)'s worker, publishing at a steady rate of half of (c)'s median
+capacity, and reads each article's publish -> persisted time from the database (`articles.updated_at` minus
+the bench's send time). Peak RSS per worker process is sampled with psutil.
+
+Stages c and d are functions `(PipelineRun, round) -> dict`, the latency stage `(PipelineRun) -> dict`, stages
+a and b come from `ab_runner` (streams/benchmark.py `round_stages`), so a unit test can swap them all for
+fakes; `summarize` turns the stage results into the JSON figures.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,8 +73,9 @@ class PipelineRun:
     timeout_s: float = 900.0
     latency_rate: float | None = None  # articles/s for the latency stage; None: half of (c)'s capacity
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
-    worker: WorkerGroup | None = None  # the one-worker group of (c), reused by the latency stage
-    cleanup: ExitStack = field(default_factory=ExitStack)  # stops (c)'s worker, drops its database
+    worker: WorkerGroup | None = None  # the one-worker group of (c), reused by every round and by latency
+    worker2: WorkerGroup | None = None  # the two-worker group of (d), reused by every round
+    cleanup: ExitStack = field(default_factory=ExitStack)  # stops the groups, drops their databases
 
     @property
     def words(self) -> int:
@@ -410,10 +425,11 @@ def _rss_mb(group: WorkerGroup) -> list[float]:
 def _throughput(run: PipelineRun, group: WorkerGroup, articles: list[Article]) -> dict[str, Any]:
     """Publish all at once; seconds from the first send until all are persisted and all alerts published."""
     cpu0, stages0, batches0 = group.cpu_seconds(), group.stage_seconds(), group.batch_counts()
+    alerts0 = int(group.metric(ALERT_METRIC))  # the group's earlier rounds: all on the broker already
     t0 = time.monotonic()
     publish(run, _articles_topic(group), articles)
     wait_persisted(run, group, [a.id for a in articles])
-    alerts = wait_alerts(run, group)
+    alerts = wait_alerts(run, group) - alerts0
     seconds = time.monotonic() - t0
     time.sleep(0.6)  # one more sample of the workers' CPU times
     words = sum(len(a.full_text.split()) for a in articles)
@@ -436,25 +452,49 @@ def _throughput(run: PipelineRun, group: WorkerGroup, articles: list[Article]) -
 
 # ---- the stages -----------------------------------------------------------------------------------
 
-
-def stage_pipeline(run: PipelineRun) -> dict[str, Any]:
-    """(c): one worker process; it is kept running for the latency stage."""
-    url = run.cleanup.enter_context(fresh_database(run, "c"))
-    run.worker = WorkerGroup(run, 1, url, "c").start()
-    run.cleanup.callback(run.worker.stop)
-    run.worker.wait_ready(run.progress, run.timeout_s)
-    return _throughput(run, run.worker, run.articles)
+GROUPS = {"c": ("worker", 1), "d": ("worker2", 2)}  # stage -> (PipelineRun attribute, worker processes)
 
 
-def stage_pipeline2(run: PipelineRun) -> dict[str, Any]:
-    """(d): two worker processes in one consumer group (`newsmon worker --workers 2`)."""
-    with fresh_database(run, "d") as url:
-        group = WorkerGroup(run, 2, url, "d").start()
+def start_group(run: PipelineRun, key: str) -> WorkerGroup:
+    """The worker group of stage c (one worker) or d (two), started and settled on the first call only,
+    on a fresh database of its own; `run.cleanup` stops it and drops the database."""
+    attr, count = GROUPS[key]
+    group = getattr(run, attr)
+    if group is None:
+        url = run.cleanup.enter_context(fresh_database(run, key))
+        group = WorkerGroup(run, count, url, key).start()
+        run.cleanup.callback(group.stop)
         try:
             group.wait_ready(run.progress, run.timeout_s)
-            return _throughput(run, group, run.articles)
-        finally:
-            group.stop()
+        except BaseException:
+            group.stop()  # not left idling (and taking CPU) beside the other stages
+            raise
+        setattr(run, attr, group)
+    return group
+
+
+def stop_group(run: PipelineRun, key: str) -> None:
+    """Stop a group early (its stage failed): it no longer takes CPU from the other stages."""
+    attr, _ = GROUPS[key]
+    group = getattr(run, attr)
+    setattr(run, attr, None)
+    if group is not None:
+        group.stop()
+
+
+def round_articles(articles: list[Article], round_no: int) -> list[Article]:
+    """The corpus with ids suffixed `-r{round}`: each round's articles are new rows."""
+    return [a.model_copy(update={"id": f"{a.id}-r{round_no}"}) for a in articles]
+
+
+def stage_pipeline(run: PipelineRun, round_no: int) -> dict[str, Any]:
+    """(c): one worker process, the same one every round; it is kept running for the latency stage."""
+    return _throughput(run, start_group(run, "c"), round_articles(run.articles, round_no))
+
+
+def stage_pipeline2(run: PipelineRun, round_no: int) -> dict[str, Any]:
+    """(d): two worker processes in one consumer group (`newsmon worker --workers 2`), the same every round."""
+    return _throughput(run, start_group(run, "d"), round_articles(run.articles, round_no))
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -467,7 +507,8 @@ def _percentile(values: list[float], q: float) -> float:
 def stage_latency(run: PipelineRun) -> dict[str, Any]:
     """Publish at half the capacity measured by (c) and read each article's publish -> persisted time.
 
-    The articles get new ids (suffix `-lat`), so they are new rows, not upserts of (c)'s."""
+    Runs after the rounds; the capacity is (c)'s median. The articles get new ids (suffix `-lat`), so they
+    are new rows, not upserts of (c)'s."""
     capacity = run.results.get("pipeline", {}).get("articles_per_s")
     if not capacity:
         raise RuntimeError("the latency stage needs stage c (its capacity sets the publish rate)")
@@ -486,8 +527,8 @@ def stage_latency(run: PipelineRun) -> dict[str, Any]:
 
 
 def close(run: PipelineRun) -> None:
-    """Stop the kept worker and drop its database (safe to call twice)."""
-    run.worker = None
+    """Stop the kept workers and drop their databases (safe to call twice)."""
+    run.worker = run.worker2 = None
     run.cleanup.close()
 
 
@@ -496,51 +537,65 @@ def errors(summary: dict[str, Any]) -> dict[str, str]:
     return {name: res["error"] for name, res in summary.get("stages", {}).items() if "error" in res}
 
 
-PIPELINE_STAGES: dict[str, Callable[[PipelineRun], dict[str, Any]]] = {
+PIPELINE_STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "c": stage_pipeline, "d": stage_pipeline2, "latency": stage_latency}
-RESULT_NAMES = {"c": "pipeline", "d": "pipeline2", "latency": "latency"}
+GROUP_STARTERS: dict[str, Callable[[PipelineRun], Any]] = {
+    "c": lambda run: start_group(run, "c"), "d": lambda run: start_group(run, "d")}
+RESULT_NAMES = {"a": "spacy", "b": "analyze", "c": "pipeline", "d": "pipeline2", "latency": "latency"}
+FAILURES = (ServiceDown, RuntimeError, OSError)  # a shared broker or database can go away mid-run
 
 
-def run_pipeline_stages(run: PipelineRun, selected: list[str],
-                        stages: dict[str, Callable[[PipelineRun], dict[str, Any]]] | None = None) -> None:
-    """Run the selected pipeline stages in order (c, latency, d), results into `run.results`."""
-    stages = stages or PIPELINE_STAGES
-    try:
-        for key in ("c", "latency", "d"):
-            if key not in selected:
-                continue
-            run.progress(f"stage {key}", None, None)
-            try:
-                run.results[RESULT_NAMES[key]] = stages[key](run)
-            except (ServiceDown, RuntimeError, OSError) as exc:
-                # A shared broker or database can go away mid-run: keep what was measured, say what failed.
-                run.results[RESULT_NAMES[key]] = {"error": f"{type(exc).__name__}: {exc}"}
-                if key == "c":
-                    close(run)  # the latency stage needs c's worker; d starts its own
-    finally:
-        close(run)
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
-def _ratio(num: Any, den: Any) -> float | None:
-    return round(num / den, 3) if num and den else None
+def _rounds_of(res: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A stage's per-round figures (a result without a round list counts as one round)."""
+    res = res or {}
+    if "rounds" in res:
+        return res["rounds"]
+    return [{"round": 1, **res}] if "words_per_s" in res else []
+
+
+def round_ratios(results: dict[str, dict[str, Any]], num: str, den: str,
+                 key: str = "words_per_s") -> list[float]:
+    """num_r / den_r for every round in which both stages have the figure."""
+    dens = {r["round"]: r.get(key) for r in _rounds_of(results.get(den))}
+    out = []
+    for r in _rounds_of(results.get(num)):
+        x, y = r.get(key), dens.get(r["round"])
+        if x and y:
+            out.append(x / y)
+    return out
+
+
+def _median_ratio(ratios: list[float]) -> float | None:
+    return round(statistics.median(ratios), 3) if ratios else None
+
+
+def _range(ratios: list[float]) -> list[float] | None:
+    return [round(min(ratios), 3), round(max(ratios), 3)] if ratios else None
 
 
 def summarize(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The headline figures (None where a stage did not run) from the stage results."""
+    """The headline figures (None where a stage did not run) from the stage results: rates are the stages'
+    medians over their rounds, ratios the median (and [min, max]) of the per-round ratios."""
     wps = {name: (results.get(name) or {}).get("words_per_s") for name in ("spacy", "analyze", "pipeline",
                                                                            "pipeline2")}
     latency = results.get("latency") or {}
     rss = [v for name in ("pipeline", "pipeline2", "latency") for v in (results.get(name) or {}).get(
         "peak_rss_mb", [])]
+    analyze = round_ratios(results, "analyze", "spacy")
+    pipeline = round_ratios(results, "pipeline", "spacy")
+    scaling = round_ratios(results, "pipeline2", "pipeline")
     return {
         "spacy_wps": wps["spacy"], "analyze_wps": wps["analyze"], "pipeline_wps": wps["pipeline"],
         "pipeline2_wps": wps["pipeline2"],
-        "ratio_analyze": _ratio(wps["analyze"], wps["spacy"]),
-        "ratio_pipeline": _ratio(wps["pipeline"], wps["spacy"]),
-        "ratio_scaling": _ratio(wps["pipeline2"], wps["pipeline"]),
+        "ratio_analyze": _median_ratio(analyze), "ratio_analyze_range": _range(analyze),
+        "ratio_pipeline": _median_ratio(pipeline), "ratio_pipeline_range": _range(pipeline),
+        "ratio_scaling": _median_ratio(scaling), "ratio_scaling_range": _range(scaling),
         # Per CPU second: steadier than wall-clock rates when other work shares the cores.
-        "ratio_pipeline_cpu": _ratio((results.get("pipeline") or {}).get("words_per_cpu_s"),
-                                     (results.get("spacy") or {}).get("words_per_cpu_s")),
+        "ratio_pipeline_cpu": _median_ratio(round_ratios(results, "pipeline", "spacy", "words_per_cpu_s")),
         "latency_p50_s": latency.get("p50_s"), "latency_p95_s": latency.get("p95_s"),
         "latency_p99_s": latency.get("p99_s"),
         "peak_rss_mb": max(rss) if rss else None,
@@ -562,30 +617,100 @@ def parse_stages(text: str) -> list[str]:
     return chosen
 
 
-def run_bench(run: PipelineRun, model: str, selected: list[str], *, batch_size: int = 32, rounds: int = 2,
-              ab_runner: Callable[..., dict[str, Any]] | None = None,
-              stages: dict[str, Callable[[PipelineRun], dict[str, Any]]] | None = None) -> dict[str, Any]:
-    """Every selected stage on `run.articles`; one JSON-able summary with the headline figures on top."""
+def run_bench(run: PipelineRun, model: str, selected: list[str], *, batch_size: int = 32, rounds: int = 3,
+              ab_runner: Callable[..., dict[str, Callable[[int], dict[str, Any]]]] | None = None,
+              stages: dict[str, Callable[..., dict[str, Any]]] | None = None,
+              starters: dict[str, Callable[[PipelineRun], Any]] | None = None) -> dict[str, Any]:
+    """Every selected stage on `run.articles`, the throughput stages in `rounds` interleaved rounds; one
+    JSON-able summary with the headline figures on top.
+
+    `ab_runner(articles, model, *, batch_size, stages)` returns stage name -> `(round) -> figures` for a and b
+    (default: benchmark.round_stages); `stages` maps c, d to `(run, round) -> figures` and latency to
+    `(run) -> figures`; `starters` start the worker groups before round 1 (default: GROUP_STARTERS with the
+    default stages, none with injected ones)."""
     from streams import benchmark
     from streams.settings import Settings
 
+    if starters is None:
+        starters = GROUP_STARTERS if stages is None else {}
+    stages = stages if stages is not None else PIPELINE_STAGES
     summary: dict[str, Any] = {"model": model, "articles": len(run.articles), "words": run.words,
-                               "stages_run": selected, "database": run.database,
+                               "stages_run": selected, "database": run.database, "rounds": rounds,
                                # the workers inherit the environment, NEWSMON_NLP_EXECUTOR included
                                "nlp_executor": Settings().nlp_executor, "machine": machine_note()}
-    ab = [(name, fn) for name, fn in benchmark.STAGES if any(AB_NAMES.get(s) == name for s in selected)]
-    if ab:
-        run.progress("stages a/b: nlp.pipe and process_batch in this process", None, None)
-        ab_summary = (ab_runner or benchmark.run_benchmark)(run.articles, model, batch_size=batch_size,
-                                                             rounds=rounds, stages=ab)
-        run.results.update(ab_summary["stages"])
-        summary.update(batch_size=batch_size, rounds=rounds)
-    if any(s in selected for s in PIPELINE_STAGES):
-        run_pipeline_stages(run, selected, stages)
+    timed: dict[str, Callable[[int], dict[str, Any]]] = {}  # result name -> one timed pass of that round
+    failed: dict[str, dict[str, Any]] = {}  # result name -> error (and the round it failed in)
+    base_progress = run.progress
+    try:
+        ab = [(name, fn) for name, fn in benchmark.STAGES if any(AB_NAMES.get(s) == name for s in selected)]
+        if ab:
+            run.progress("stages a/b: loading the model in this process", None, None)
+            timed.update((ab_runner or benchmark.round_stages)(run.articles, model, batch_size=batch_size,
+                                                               stages=ab))
+            summary["batch_size"] = batch_size
+        for key in ("c", "d"):
+            if key not in selected:
+                continue
+            name = RESULT_NAMES[key]
+            if key in starters:  # before round 1: a worker's startup never lands inside a timed round
+                run.progress(f"stage {key}: starting its workers", None, None)
+                try:
+                    starters[key](run)
+                except FAILURES as exc:
+                    failed[name] = {"error": _error(exc), "failed_round": 0}  # 0: while starting
+                    continue
+            timed[name] = functools.partial(stages[key], run)
+
+        per_round: dict[str, list[dict[str, Any]]] = {name: [] for name in timed}
+        loads = []
+        for r in range(1, rounds + 1):
+            load = machine_note()["loadavg_1_5_15"]
+            loads.append(load)
+
+            def in_round(what: str, done: int | None = None, total: int | None = None, r: int = r) -> None:
+                base_progress(f"round {r}/{rounds}: {what}", done, total)
+
+            run.progress = in_round
+            for name, fn in list(timed.items()):
+                run.progress(f"stage {_KEY_OF[name]} ({name})", None, None)
+                try:
+                    res = fn(r)
+                except FAILURES as exc:
+                    failed[name] = {"error": _error(exc), "failed_round": r}
+                    del timed[name]  # not run in later rounds; its earlier rounds stay
+                    if name == "pipeline":
+                        stop_group(run, "c")  # the latency stage is skipped; d has its own group
+                    continue
+                per_round[name].append({"round": r, "loadavg_1_5_15": load, **res})
+            run.progress = base_progress
+        summary["machine"]["loadavg_by_round"] = loads
+
+        for name, rs in per_round.items():
+            run.results[name] = {**benchmark.median_result(rs), "rounds": rs} if rs else {"rounds": []}
+        for name, err in failed.items():
+            run.results.setdefault(name, {"rounds": []}).update(err)
+
+        if "latency" in selected:
+            pipeline = run.results.get("pipeline") or {}
+            run.progress("stage latency", None, None)
+            if "error" in pipeline or not pipeline.get("articles_per_s"):
+                run.results["latency"] = {"error": "RuntimeError: skipped, stage c failed (the latency stage "
+                                                   "publishes at half of its capacity, on its worker)"}
+            else:
+                try:
+                    run.results["latency"] = stages["latency"](run)
+                except FAILURES as exc:
+                    run.results["latency"] = {"error": _error(exc)}
+    finally:
+        run.progress = base_progress
+        close(run)
     summary["stages"] = run.results
     summary["machine"]["loadavg_end"] = machine_note()["loadavg_1_5_15"]
     summary.update(summarize(run.results))
     return summary
+
+
+_KEY_OF = {name: key for key, name in RESULT_NAMES.items()}
 
 
 def machine_note() -> dict[str, Any]:

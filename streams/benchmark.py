@@ -1,13 +1,18 @@
 """Throughput benchmark: bare spaCy (`nlp.pipe`) against the full processors (`process_batch`) on
 the same texts, same model, same components.
 
-Each stage is a function `(ctx) -> dict` listed in STAGES; another stage (Kafka round trip, DB sink)
-is added by writing its function and appending it. `run_benchmark` returns one JSON-able dict."""
+Each stage is a function `(ctx) -> dict` listed in STAGES; another stage is added by writing its function
+and appending it. The model is loaded and warmed once (`prepare`); `round_stages` hands out one callable per
+stage that times ONE pass, so `newsmon bench` (streams/bench_pipeline.py) can interleave them with the worker
+stages c and d round by round: on a machine whose speed drifts over minutes, stages compared within the
+same round see the same machine. A stage's headline figures are the median over its rounds
+(`median_result`), the per-round figures kept beside them. `run_benchmark` runs a and b alone that way."""
 
 from __future__ import annotations
 
 import json
 import random
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,26 +126,75 @@ Stage = Callable[[BenchContext], dict[str, Any]]
 STAGES: list[tuple[str, Stage]] = [("spacy", stage_spacy), ("analyze", stage_analyze)]
 
 
-def run_benchmark(articles: list[Article], model: str, batch_size: int = 32, rounds: int = 2,
-                  stages: list[tuple[str, Stage]] | None = None) -> dict[str, Any]:
-    """Run every stage `rounds` times (alternating, best round kept) and summarise."""
+def prepare(articles: list[Article], model: str, batch_size: int = 32) -> BenchContext:
+    """The context with the model and rules loaded and warmed up (lazy init, caches)."""
     from processors import load_nlp, load_rules
 
     ctx = BenchContext(articles=articles, model=model, batch_size=batch_size)
     ctx.nlp, ctx.rules = load_nlp(model), load_rules()
-    list(ctx.nlp.pipe(ctx.texts[:20], batch_size=batch_size))  # warm-up: lazy init, caches
-    for _ in range(rounds):
-        for name, fn in stages or STAGES:
-            res = fn(ctx)
-            best = ctx.results.get(name)
-            if best is None or res["seconds"] < best["seconds"]:
-                ctx.results[name] = res
-    summary: dict[str, Any] = {"model": model, "articles": len(articles), "words": ctx.words,
-                               "batch_size": batch_size, "rounds": rounds, "stages": ctx.results}
-    if "spacy" in ctx.results and "analyze" in ctx.results:
-        summary["spacy_wps"] = ctx.results["spacy"]["words_per_s"]
-        summary["analyze_wps"] = ctx.results["analyze"]["words_per_s"]
-        summary["ratio_analyze"] = round(summary["analyze_wps"] / max(summary["spacy_wps"], 1e-9), 3)
+    list(ctx.nlp.pipe(ctx.texts[:20], batch_size=batch_size))
+    return ctx
+
+
+def round_stages(articles: list[Article], model: str, *, batch_size: int = 32,
+                 stages: list[tuple[str, Stage]] | None = None) -> dict[str, Callable[[int], dict[str, Any]]]:
+    """Stage name -> a callable `(round) -> figures` timing one pass, all on one loaded model."""
+    ctx = prepare(articles, model, batch_size)
+
+    def one(fn: Stage) -> Callable[[int], dict[str, Any]]:
+        return lambda _round: fn(ctx)
+
+    return {name: one(fn) for name, fn in stages or STAGES}
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+ROUND_NOTES = ("round", "loadavg_1_5_15")
+
+
+def median_result(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One stage's figures over its rounds: the median of every number (nested dicts too), the highest
+    peak RSS per worker, the last round's value for anything else; a figure the same in every round stays
+    as it is. The round's own notes (its number, the load average) stay in the round records only."""
+    out: dict[str, Any] = {}
+    for key in rounds[0]:
+        if key in ROUND_NOTES:
+            continue
+        values = [r[key] for r in rounds if key in r]
+        if all(v == values[0] for v in values):
+            out[key] = values[0]
+        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            out[key] = _median(values)
+        elif all(isinstance(v, dict) for v in values):
+            out[key] = median_result(values)
+        elif key == "peak_rss_mb" and all(isinstance(v, list) for v in values):
+            width = max(len(v) for v in values)
+            out[key] = [max(v[i] for v in values if i < len(v)) for i in range(width)]
+        else:
+            out[key] = values[-1]
+    return out
+
+
+def run_benchmark(articles: list[Article], model: str, batch_size: int = 32, rounds: int = 3,
+                  stages: list[tuple[str, Stage]] | None = None) -> dict[str, Any]:
+    """Run the stages alternately, `rounds` times; each stage's figures are the median over the rounds."""
+    fns = round_stages(articles, model, batch_size=batch_size, stages=stages)
+    per_round: dict[str, list[dict[str, Any]]] = {name: [] for name in fns}
+    for r in range(1, rounds + 1):
+        for name, fn in fns.items():
+            per_round[name].append({"round": r, **fn(r)})
+    results = {name: {**median_result(rs), "rounds": rs} for name, rs in per_round.items()}
+    summary: dict[str, Any] = {"model": model, "articles": len(articles),
+                               "words": sum(len(a.full_text.split()) for a in articles),
+                               "batch_size": batch_size, "rounds": rounds, "stages": results}
+    if "spacy" in results and "analyze" in results:
+        summary["spacy_wps"] = results["spacy"]["words_per_s"]
+        summary["analyze_wps"] = results["analyze"]["words_per_s"]
+        summary["ratio_analyze"] = _median([b["words_per_s"] / max(a["words_per_s"], 1e-9)
+                                            for a, b in zip(per_round["spacy"], per_round["analyze"],
+                                                            strict=True)])
     return summary
 
 

@@ -1,5 +1,6 @@
 """`newsmon bench`: words/s of bare spaCy (a), the processors (b), one worker on the real broker and
-database (c), two workers (d), and publish -> persisted latency at half of (c)'s capacity."""
+database (c), two workers (d), in interleaved rounds (medians and min-max over the rounds), then
+publish -> persisted latency at half of (c)'s median capacity."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ def bench(
     corpus: Path | None = typer.Option(None, "--corpus", help="JSON-lines corpus (id, text) instead."),
     model: str | None = typer.Option(None, "--model", help="spaCy model (default: settings)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
-    rounds: int = typer.Option(2, "--rounds", min=1, help="Rounds of stages a and b; the best is kept."),
+    rounds: int = typer.Option(
+        3, "--rounds", min=1,
+        help="Rounds of the throughput stages a, b, c, d, interleaved; ratios are the median of each round's "
+             "ratio"),
     stages: str = typer.Option("a,b,c,d,latency", "--stages",
                                help="Stages to run: a (nlp.pipe), b (process_batch), c (1 worker), "
                                     "d (2 workers), latency (at half of c's capacity)."),
@@ -114,24 +118,49 @@ def _fmt(value: object, spec: str = ".3f") -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _spread(res: dict, key: str, spec: str) -> str:
+    """min-max of a figure over the stage's rounds ("" with fewer than two rounds)."""
+    values = [r[key] for r in res.get("rounds", []) if r.get(key) is not None]
+    if len(values) < 2:
+        return ""
+    return f"{format(min(values), spec)}-{format(max(values), spec)}"
+
+
+def _ratio_line(label: str, summary: dict, key: str, goal: str) -> str:
+    span = summary.get(f"{key}_range")
+    span_text = f"[{span[0]:.3f}-{span[1]:.3f}]" if span else ""
+    return f"{label} {_fmt(summary[key])} {span_text:<13}  ({goal})"
+
+
 def _print(console, summary: dict) -> None:  # noqa: ANN001
     from rich.table import Table
 
+    machine = summary["machine"]
     table = Table(title=f"newsmon bench: {summary['articles']} articles, {summary['words']} words, "
-                        f"load {summary['machine']['loadavg_1_5_15']} on {summary['machine']['cpus']} cpus")
-    for col in ("stage", "seconds", "articles/s", "words/s", "words/cpu-s", "peak RSS MB"):
+                        f"{summary.get('rounds', 1)} rounds, load {machine['loadavg_1_5_15']} on "
+                        f"{machine['cpus']} cpus", caption="median over the rounds (min-max)")
+    for col in ("stage", "rounds", "seconds", "articles/s", "words/s", "words/s min-max", "words/cpu-s",
+                "words/cpu-s min-max", "peak RSS MB"):
         table.add_column(col, justify="right" if col != "stage" else "left")
     for name, res in summary["stages"].items():
         if "words_per_s" not in res:
             continue
+        label = name if "error" not in res else f"{name} (failed in round {res.get('failed_round')})"
         rss = ", ".join(map(str, res.get("peak_rss_mb", [])))
-        table.add_row(name, f"{res['seconds']:.2f}", f"{res['articles_per_s']:.1f}",
-                      f"{res['words_per_s']:.0f}", _fmt(res.get("words_per_cpu_s"), ".0f"), rss)
+        table.add_row(label, str(len(res.get("rounds", [])) or 1), f"{res['seconds']:.2f}",
+                      f"{res['articles_per_s']:.1f}", f"{res['words_per_s']:.0f}",
+                      _spread(res, "words_per_s", ".0f"), _fmt(res.get("words_per_cpu_s"), ".0f"),
+                      _spread(res, "words_per_cpu_s", ".0f"), rss)
     console.print(table)
+    if machine.get("loadavg_by_round"):
+        console.print("load average at the start of each round: "
+                      + ", ".join(f"r{i} {load}" for i, load in enumerate(machine["loadavg_by_round"], 1)))
     s = summary
-    console.print(f"(b)/(a) analyze/spacy      {_fmt(s['ratio_analyze'])}  (goal >= 0.9)\n"
-                  f"(c)/(a) pipeline/spacy     {_fmt(s['ratio_pipeline'])}  (goal >= 0.85)\n"
-                  f"(d)/(c) 2 workers/1 worker {_fmt(s['ratio_scaling'])}  (goal >= 1.6 on 2 cores)")
+    console.print("ratios: median of the per-round ratios [min-max]\n"
+                  + _ratio_line("(b)/(a) analyze/spacy     ", s, "ratio_analyze", "goal >= 0.9") + "\n"
+                  + _ratio_line("(c)/(a) pipeline/spacy    ", s, "ratio_pipeline", "goal >= 0.85") + "\n"
+                  + _ratio_line("(d)/(c) 2 workers/1 worker", s, "ratio_scaling", "goal >= 1.6 on 2 cores"),
+                  markup=False)  # the [min-max] brackets are text, not rich markup
     lat = s["stages"].get("latency")
     if lat and "p50_s" in lat:
         console.print(f"latency publish->persisted at {lat['rate_articles_per_s']} articles/s: "
