@@ -2,15 +2,15 @@
 
 At-least-once, and why it needs care with Faust 0.15: `stream.take_events(max, within)` acks a batch
 in a `finally`, which also runs when the body raises or when the stream shuts down under a body still
-waiting. So each message carries an extra reference while its batch is handled (`_process`), released
-only once every output record is acknowledged by the broker (enrich) or the database transaction
-committed (persist); Faust commits only fully acked offsets. An unfinished batch is re-read by the next
-owner, and content-derived ids turn the re-delivery into upserts.
+waiting. So each message carries an extra reference while its batch is handled, released only once every
+output record is acknowledged by the broker (enrich: the EnrichFeed's release) or the database transaction
+committed (persist: `_process`); Faust commits only fully acked offsets, and only up to the first one not
+acked. An unfinished batch is re-read by the next owner, and content-derived ids turn the re-delivery into
+upserts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ from faust.types import EventT, TopicT
 
 from streams.bootstrap import Runtime
 from streams.decode import Origin
-from streams.pipeline import Enricher, Incoming, Persister, sleep_unless
+from streams.pipeline import BatchHeld, Enricher, EnrichFeed, Incoming, Persister, until_done
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +35,6 @@ def _incoming(events: Sequence[EventT]) -> list[Incoming]:
         out.append(Incoming(value=value, origin=Origin(topic=msg.topic, partition=msg.partition,
                                                        offset=msg.offset, key=msg.key, timestamp_ms=ts)))
     return out
-
-
-async def _until_done(handle: Any, batch: list[Incoming], agent: str, stopping: Any) -> None:
-    """Run `handle(batch)` until it succeeds.
-
-    Faust acks a taken batch even when the loop body raises (take_events acks in a `finally`), so an
-    exception escaping here would lose the batch. Bad records never raise (they become dead letters);
-    what is left is infrastructure (the broker refusing a send), which is worth waiting out. Re-running
-    a batch is safe: ids derive from content, so outputs are upserts. When the worker is stopping the error
-    is raised instead, so a shutdown never hangs on a failing batch.
-    """
-    delay = 0.5
-    while True:
-        try:
-            await handle(batch)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            if stopping():
-                raise
-            log.exception("%s: batch of %d failed; retrying in %.1fs", agent, len(batch), delay)
-            await sleep_unless(delay, stopping)
-            delay = min(delay * 2, 30.0)
-
-
-class BatchHeld(Exception):
-    """The worker is stopping with this batch unfinished; its offsets were kept from being committed."""
 
 
 async def _process(handle: Any, events: Sequence[EventT], agent: str, stopping: Any) -> list[Incoming]:
@@ -79,7 +51,7 @@ async def _process(handle: Any, events: Sequence[EventT], agent: str, stopping: 
     for event in events:
         event.message.incref()
     try:
-        await _until_done(handle, batch, agent, stopping)
+        await until_done(handle, batch, agent, stopping)
     except BaseException as exc:
         log.warning("%s: stopping with a batch of %d unfinished; its offsets stay uncommitted",
                     agent, len(batch))
@@ -138,12 +110,26 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
     def stopping(stream: faust.StreamT) -> bool:
         return bool(stream.should_stop or app.should_stop)
 
+    def release(events: Sequence[EventT], batch: Sequence[Incoming]) -> None:
+        """Drop the feed's reference to each message: the last reference makes the offset committable."""
+        for event in events:
+            message = event.message
+            if message.ack(app.consumer):
+                app.sensors.on_message_out(message.tp, message.offset, message)
+        lag.seen(batch)
+
     async def enrich(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(settings.nlp_batch_size, within=settings.batch_timeout_s):
-            try:
-                lag.seen(await _process(enricher.handle, events, "enrich", lambda: stopping(stream)))
-            except BatchHeld:
-                return  # stopping: end quietly rather than have the supervisor restart the agent
+        feed = EnrichFeed(enricher, release, lambda: stopping(stream))
+        try:
+            async for events in stream.take_events(settings.nlp_batch_size, within=settings.batch_timeout_s):
+                for event in events:  # held until the feed releases the batch, whatever take_events acks
+                    event.message.incref()
+                try:
+                    await feed.put(events, _incoming(events))
+                except BatchHeld:
+                    return  # stopping: end quietly rather than have the supervisor restart the agent
+        finally:
+            await feed.close()
 
     async def persist(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.nlp_batch_size * 4, within=settings.batch_timeout_s):

@@ -24,8 +24,8 @@ from streams.topics import ALERT_TOPIC_FOR_TYPE
 
 log = logging.getLogger(__name__)
 
-# A batch is parsed in this many chunks so publishing one overlaps parsing the next (see
-# Enricher._analyze_and_publish); nlp.pipe over 8 texts costs no more CPU per word than over 32.
+# A batch is parsed in this many chunks so publishing one overlaps parsing the next (see Enricher.prepare);
+# nlp.pipe over 8 texts costs no more CPU per word than over 32 (measured within this machine's noise).
 NLP_CHUNKS = 4
 
 # publish(topic_key, key, value) -> awaitable that resolves once the broker acknowledged the record.
@@ -81,61 +81,91 @@ def observe_chunk(rt: Runtime, result: ChunkResult) -> None:
     rt.metrics.stage_seconds.labels("detection").observe(result.detection_s)
 
 
+@dataclass
+class Prepared:
+    """A decoded batch: its dead letters, and its good articles in chunks whose analyses are already queued in
+    the NLP executor (one future per chunk, in order)."""
+
+    letters: list[DeadLetter]
+    chunks: list[list[tuple[Article, Incoming]]]
+    analyses: list[asyncio.Future]
+
+    def cancel(self) -> None:
+        """Drop the analyses not yet collected (the batch will be handled again, or the worker is stopping)."""
+        for fut in self.analyses:
+            if not fut.done():
+                fut.cancel()
+            # A chunk that fails too (its NLP process died) must not log "exception never retrieved".
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+
+@dataclass
+class Published:
+    """A batch whose output records are sent: the broker's acknowledgements still to come."""
+
+    pending: list[Awaitable[Any]]
+    alert_sent: list[tuple[Awaitable[Any], int | None]]
+
+
 class Enricher(Batcher):
-    """articles/replay -> enriched + alerts (+ dead letters)."""
+    """articles/replay -> enriched + alerts (+ dead letters).
+
+    `handle` does a batch start to finish. The enrich agent splits it into its three steps (`prepare`,
+    `publish_batch`, `settle`) run by EnrichFeed, so the NLP never waits for Kafka: see EnrichFeed."""
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
+        await self.settle(await self.publish_batch(self.prepare(batch)))
+
+    def prepare(self, batch: Sequence[Incoming]) -> Prepared:
+        """Decode the batch and queue its good articles in the NLP executor, in chunks (so the first chunk's
+        results can be published while the next is parsed)."""
         m = self.m
         m.batch_size.labels("enrich").observe(len(batch))
         m.articles_consumed.inc(len(batch))
-        pending: list[Awaitable[Any]] = []
         t0 = time.perf_counter()
         good: list[tuple[Article, Incoming]] = []
-        alert_sent: list[tuple[Awaitable[Any], int | None]] = []
+        letters: list[DeadLetter] = []
         for item in batch:
             result = decode_article(item.value, item.origin, self.rt.settings.max_text_bytes)
             if isinstance(result, DeadLetter):
-                pending.append(await self.send_dead_letter(result))
+                letters.append(result)
             else:
                 good.append((result, item))
         m.stage_seconds.labels("decode").observe(time.perf_counter() - t0)
-        if good:
-            await self._analyze_and_publish(good, pending, alert_sent)
-        # The input offsets are acked when this returns, so wait until the broker has every output record.
-        await asyncio.gather(*pending)
-        for _, ts in alert_sent:
-            age = _since_ms(ts)
-            if age is not None:
-                m.end_to_end_seconds.labels("alert").observe(age)
-
-    async def _analyze_and_publish(self, good: list[tuple[Article, Incoming]], pending: list[Awaitable[Any]],
-                                   alert_sent: list) -> None:
-        """Analyse in chunks, the next chunk parsing in the NLP executor while this one's results are
-        published on the event loop, so the NLP thread (or process) does not sit idle while records are sent."""
         size = max(1, self.rt.settings.nlp_batch_size // NLP_CHUNKS)
         chunks = [good[i:i + size] for i in range(0, len(good), size)]
+        analyses = [asyncio.ensure_future(self.rt.nlp_executor.analyze([a for a, _ in chunk])) for chunk in chunks]
+        return Prepared(letters, chunks, analyses)
 
-        def start(chunk: list[tuple[Article, Incoming]]) -> asyncio.Task:
-            return asyncio.ensure_future(self.rt.nlp_executor.analyze([a for a, _ in chunk]))
-
-        running: asyncio.Task | None = start(chunks[0])
+    async def publish_batch(self, prepared: Prepared) -> Published:
+        """Send the batch's dead letters, enriched records and alerts, chunk by chunk as the analyses arrive.
+        A failure (a send refused, the NLP process dead) raises, with the rest of the batch's analyses dropped."""
+        out = Published([], [])
         try:
-            for i, chunk in enumerate(chunks):
-                result = await running
-                running = start(chunks[i + 1]) if i + 1 < len(chunks) else None
+            for letter in prepared.letters:
+                out.pending.append(await self.send_dead_letter(letter))
+            for chunk, analysis in zip(prepared.chunks, prepared.analyses, strict=True):
+                result: ChunkResult = await analysis
                 observe_chunk(self.rt, result)
-                for (article, item), analysis in zip(chunk, result.analyses, strict=True):
-                    if isinstance(analysis, Failed):
-                        log.error("processing failed for article %s: %s", article.id, analysis)
-                        letter = dead_letter("processing_error", str(analysis), item.value or b"", item.origin)
-                        pending.append(await self.send_dead_letter(letter))
+                for (article, item), outcome in zip(chunk, result.analyses, strict=True):
+                    if isinstance(outcome, Failed):
+                        log.error("processing failed for article %s: %s", article.id, outcome)
+                        letter = dead_letter("processing_error", str(outcome), item.value or b"", item.origin)
+                        out.pending.append(await self.send_dead_letter(letter))
                         continue
-                    pending.extend(await self._publish_results(article, analysis, item, alert_sent))
-        finally:
-            if running is not None:  # a send failed: the batch is retried whole; drop the chunk in flight
-                running.cancel()
-                # A chunk that fails too (its NLP process died) must not log "exception never retrieved".
-                running.add_done_callback(lambda t: t.cancelled() or t.exception())
+                    out.pending.extend(await self._publish_results(article, outcome, item, out.alert_sent))
+        except BaseException:
+            prepared.cancel()
+            raise
+        return out
+
+    async def settle(self, published: Published) -> None:
+        """Wait until the broker has every output record of the batch (its input offsets may be acked after)."""
+        await asyncio.gather(*published.pending)
+        for _, ts in published.alert_sent:
+            age = _since_ms(ts)
+            if age is not None:
+                self.m.end_to_end_seconds.labels("alert").observe(age)
 
     async def _publish_results(self, article: Article, analysis: Analysis, item: Incoming,
                                alert_sent: list) -> list[Awaitable[Any]]:
@@ -228,3 +258,134 @@ class Persister(Batcher):
                                            before_sleep=before_sleep, reraise=True):
             with attempt:
                 await loop.run_in_executor(self.rt.db_executor, self.rt.repository.save_batch, records)
+
+
+# ---- running a batch until it is done, and the enrich feed -------------------------------------------
+
+
+class BatchHeld(Exception):
+    """The worker is stopping with this batch unfinished; its offsets were kept from being committed."""
+
+
+async def until_done(handle: Callable[[Sequence[Incoming]], Awaitable[None]], batch: Sequence[Incoming],
+                     agent: str, stopping: Callable[[], bool]) -> None:
+    """Run `handle(batch)` until it succeeds.
+
+    Faust acks a taken batch even when the loop body raises (take_events acks in a `finally`), so an
+    exception escaping here would lose the batch. Bad records never raise (they become dead letters);
+    what is left is infrastructure (the broker refusing a send), which is worth waiting out. Re-running
+    a batch is safe: ids derive from content, so outputs are upserts. When the worker is stopping the error
+    is raised instead, so a shutdown never hangs on a failing batch.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await handle(batch)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if stopping():
+                raise
+            log.exception("%s: batch of %d failed; retrying in %.1fs", agent, len(batch), delay)
+            await sleep_unless(delay, stopping)
+            delay = min(delay * 2, 30.0)
+
+
+# What the feed hands back once a batch is done: the agent's token (its Faust events) and the batch.
+Release = Callable[[Any, Sequence[Incoming]], None]
+
+
+class EnrichFeed:
+    """Keeps the NLP busy back to back while Kafka work happens beside it.
+
+    Done in one piece, a batch would leave the NLP idle while its last results are sent, while the broker
+    acknowledges them, and while Faust assembles the next batch. Here the agent only `put`s each taken batch:
+    its articles are decoded and queued in the NLP executor at once (at most `depth` batches ahead of the one
+    being published), one task publishes the batches' records in order as their analyses arrive, and a second
+    task waits for the broker's acknowledgements and then `release`s the batch, which is when its input
+    offsets become committable. A batch whose publishing or acknowledgement fails is handled again whole
+    (`until_done`; outputs are upserts on content ids) before it is released, so nothing is committed unsent.
+    On a stop, batches not yet released stay uncommitted and the next owner re-reads them.
+    """
+
+    def __init__(self, enricher: Enricher, release: Release, stopping: Callable[[], bool], depth: int = 1):
+        self.enricher = enricher
+        self.release = release
+        self.stopping = stopping
+        self._ahead = asyncio.Semaphore(depth + 1)  # batches prepared but not yet published
+        self._to_publish: asyncio.Queue = asyncio.Queue()
+        self._to_settle: asyncio.Queue = asyncio.Queue()
+        self._queued: list[Prepared] = []
+        self.unreleased = 0  # batches put and not yet released
+        self._tasks = [asyncio.ensure_future(self._publishing()), asyncio.ensure_future(self._settling())]
+
+    async def put(self, token: Any, batch: Sequence[Incoming]) -> None:
+        """Queue a batch; waits while `depth` batches are ahead. Raises BatchHeld if the feed stopped."""
+        self._raise_if_ended()
+        acquire = asyncio.ensure_future(self._ahead.acquire())
+        await asyncio.wait([acquire, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+        if not acquire.done():
+            acquire.cancel()
+            self._raise_if_ended()
+        prepared = self.enricher.prepare(batch)
+        self.unreleased += 1
+        self._queued.append(prepared)
+        self._to_publish.put_nowait((token, batch, prepared))
+
+    def _raise_if_ended(self) -> None:
+        for task in self._tasks:
+            if task.done():
+                exc = None if task.cancelled() else task.exception()
+                raise exc if isinstance(exc, BatchHeld) else BatchHeld(f"the enrich feed ended: {exc!r}")
+
+    async def _again(self, batch: Sequence[Incoming], what: str) -> None:
+        if self.stopping():
+            raise BatchHeld(f"stopping while {what}")
+        log.warning("enrich: %s failed for a batch of %d; handling it again", what, len(batch))
+        try:
+            await until_done(self.enricher.handle, batch, "enrich", self.stopping)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise BatchHeld(str(exc)) from exc
+
+    async def _publishing(self) -> None:
+        while True:
+            token, batch, prepared = await self._to_publish.get()
+            try:
+                published = await self.enricher.publish_batch(prepared)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("enrich: publishing a batch of %d failed", len(batch))
+                await self._again(batch, "publishing")
+                published = Published([], [])
+            finally:
+                self._queued.remove(prepared)
+                self._ahead.release()
+            self._to_settle.put_nowait((token, batch, published))
+
+    async def _settling(self) -> None:
+        while True:
+            token, batch, published = await self._to_settle.get()
+            try:
+                await self.enricher.settle(published)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("enrich: the broker did not acknowledge a batch of %d", len(batch))
+                await self._again(batch, "acknowledging")
+            self.unreleased -= 1
+            self.release(token, batch)
+
+    async def close(self) -> None:
+        """Stop the tasks; batches not released stay unacked (uncommitted) for the next owner."""
+        held = self.unreleased
+        for task in self._tasks:
+            task.cancel()
+        for prepared in self._queued:
+            prepared.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if held:
+            log.warning("enrich: stopping with %d batch(es) unfinished; their offsets stay uncommitted", held)
