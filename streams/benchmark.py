@@ -76,6 +76,7 @@ class BenchContext:
     batch_size: int = 32
     nlp: Any = None
     rules: Any = None
+    pair: Any = None  # the two-process pool of stage a2, started on first use
     results: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -121,9 +122,70 @@ def stage_analyze(ctx: BenchContext) -> dict[str, Any]:
     return out
 
 
+# ---- (a2): bare nlp.pipe in two processes at once: what this machine itself gives a second process -------
+
+_PAIR: dict[str, Any] = {}  # in each of the two child processes: the loaded model
+
+
+def _pair_init(model: str) -> None:
+    from processors import load_nlp
+
+    _PAIR["nlp"] = load_nlp(model)
+    list(_PAIR["nlp"].pipe(["Warm up the model once."]))
+
+
+def _pair_pipe(texts: list[str], batch_size: int, start_at: float) -> tuple[float, float]:
+    """Parse `texts` from wall time `start_at` on (both processes start together); (seconds, CPU seconds)."""
+    time.sleep(max(0.0, start_at - time.time()))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in _PAIR["nlp"].pipe(texts, batch_size=batch_size):
+        pass
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def _pid_after(seconds: float) -> int:
+    import os
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def balanced_halves(texts: list[str]) -> tuple[list[str], list[str]]:
+    """Two lists of texts with word counts as equal as a greedy split can make them (longest first)."""
+    halves: tuple[list[str], list[str]] = ([], [])
+    words = [0, 0]
+    for text in sorted(texts, key=lambda t: -len(t.split())):
+        i = 0 if words[0] <= words[1] else 1
+        halves[i].append(text)
+        words[i] += len(text.split())
+    return halves
+
+
+def stage_spacy2(ctx: BenchContext) -> dict[str, Any]:
+    """(a2) Bare nlp.pipe over the same texts split in two halves of equal words, in two processes at once.
+
+    (a2)/(a) is the most two processes can gain over one on this machine with nothing else running: the
+    ceiling for (d)/(c), whose two workers also share the cores with the broker and the database."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ctx.pair
+    if pool is None:
+        pool = ctx.pair = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
+                                              initializer=_pair_init, initargs=(ctx.model,))
+        # Both children up (a task runs only after its process loaded the model) before anything is timed.
+        while len(set(pool.map(_pid_after, [0.5, 0.5]))) < 2:
+            pass
+    start_at = time.time() + 0.2
+    futures = [pool.submit(_pair_pipe, half, ctx.batch_size, start_at) for half in balanced_halves(ctx.texts)]
+    results = [f.result() for f in futures]
+    out = _rate(len(ctx.articles), ctx.words, max(seconds for seconds, _ in results))
+    return _cpu(out, ctx.words, sum(cpu for _, cpu in results))
+
+
 Stage = Callable[[BenchContext], dict[str, Any]]
 # Order matters only for reading; each stage gets the same warmed-up model.
-STAGES: list[tuple[str, Stage]] = [("spacy", stage_spacy), ("analyze", stage_analyze)]
+STAGES: list[tuple[str, Stage]] = [("spacy", stage_spacy), ("spacy2", stage_spacy2), ("analyze", stage_analyze)]
 
 
 def prepare(articles: list[Article], model: str, batch_size: int = 32) -> BenchContext:

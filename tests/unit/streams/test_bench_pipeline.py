@@ -12,7 +12,8 @@ from streams.benchmark import build_corpus, write_json
 
 HEADLINE = {"spacy_wps", "analyze_wps", "pipeline_wps", "pipeline2_wps", "ratio_analyze", "ratio_pipeline",
             "ratio_scaling", "ratio_analyze_range", "ratio_pipeline_range", "ratio_scaling_range",
-            "ratio_pipeline_cpu", "latency_p50_s", "latency_p95_s", "latency_p99_s", "peak_rss_mb", "rounds",
+            "ratio_pipeline_cpu", "spacy2_wps", "ratio_machine_scaling", "ratio_machine_scaling_range",
+            "latency_p50_s", "latency_p95_s", "latency_p99_s", "peak_rss_mb", "rounds",
             "machine", "stages"}
 
 
@@ -23,8 +24,8 @@ def _by_round(value, r: int):
 
 def fake_ab(calls: list | None = None, rates: dict | None = None):
     """An ab_runner: stage name -> (round) -> figures, with words/s per round from `rates`."""
-    rates = rates or {"spacy": 1000.0, "analyze": 800.0}
-    keys = {"spacy": "a", "analyze": "b"}
+    rates = rates or {"spacy": 1000.0, "spacy2": 1500.0, "analyze": 800.0}
+    keys = {"spacy": "a", "spacy2": "a2", "analyze": "b"}
 
     def runner(articles, model, *, batch_size, stages):
         def one(name):
@@ -326,3 +327,24 @@ def test_a_workers_peak_rss_and_cpu_count_its_child_processes(tmp_path):
         assert len(group._cpu) >= 2  # the parent's and the child's CPU times
     finally:
         group.stop()
+
+
+def test_stage_a2_runs_after_a_in_every_round_and_gives_the_machine_ceiling(tmp_path):
+    calls: list = []
+    summary = bp.run_bench(_run(tmp_path), "m", ["a", "a2", "c", "d"], rounds=2,
+                           ab_runner=fake_ab(calls, {"spacy": 1000.0, "spacy2": [1500.0, 1700.0], "analyze": 1.0}),
+                           stages=fake_stages(calls))
+    assert calls == [("a", 1), ("a2", 1), ("c", 1), ("d", 1), ("a", 2), ("a2", 2), ("c", 2), ("d", 2)]
+    assert summary["spacy2_wps"] == 1600.0
+    assert summary["ratio_machine_scaling"] == 1.6
+    assert summary["ratio_machine_scaling_range"] == [1.5, 1.7]
+
+
+def test_stage_a2_splits_the_texts_in_two_halves_of_nearly_equal_words():
+    from streams.benchmark import balanced_halves
+
+    texts = [" ".join(["w"] * n) for n in (60, 5, 30, 30, 25, 1, 8, 40)]
+    first, second = balanced_halves(texts)
+    assert sorted(first + second) == sorted(texts)  # every text once
+    words = [sum(len(t.split()) for t in half) for half in (first, second)]
+    assert abs(words[0] - words[1]) <= 1, words
