@@ -98,7 +98,7 @@ lint: venv ## ruff and import-linter (each when installed)
 	@if [ -x $(VBIN)/lint-imports ]; then $(VBIN)/lint-imports; else echo "make: lint-imports not installed, skipped"; fi
 
 BENCH_ARGS ?=
-bench: venv up ## newsmon bench: spaCy, analyze, 1 and 2 workers, latency, RSS -> .run/bench.json (BENCH_ARGS)
+bench: venv up ## newsmon bench: spaCy (1 and 2 processes), analyze, 1 and 2 workers in rounds, latency, RSS -> .run/bench.json (BENCH_ARGS)
 	@mkdir -p $(RUN)
 	$(VBIN)/newsmon bench --out $(RUN)/bench.json $(BENCH_ARGS)
 

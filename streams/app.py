@@ -38,7 +38,8 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "producer_linger": 0.005,
         "consumer_auto_offset_reset": "earliest",
         # Do not wait for in-flight batches on stop/rebalance: an unfinished batch is held back uncommitted
-        # (streams.agents._process) and re-read by the next owner, which upserts; waiting would hang on it.
+        # (streams.agents: the EnrichFeed and `_process` hold it) and re-read by the next owner, which upserts;
+        # waiting would hang on it.
         "stream_wait_empty": False,
         "web_enabled": True,
         "web_bind": settings.web_host,

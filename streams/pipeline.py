@@ -305,7 +305,9 @@ class EnrichFeed:
     being published), one task publishes the batches' records in order as their analyses arrive, and a second
     task waits for the broker's acknowledgements and then `release`s the batch, which is when its input
     offsets become committable. A batch whose publishing or acknowledgement fails is handled again whole
-    (`until_done`; outputs are upserts on content ids) before it is released, so nothing is committed unsent.
+    (`until_done`; outputs are upserts on content ids) before it is released, so nothing is committed unsent;
+    the batches published before that re-send are sent again too, so a later version of an article is never
+    overtaken by an earlier one.
     On a stop, batches not yet released stay uncommitted and the next owner re-reads them.
     """
 
@@ -318,6 +320,10 @@ class EnrichFeed:
         self._to_settle: asyncio.Queue = asyncio.Queue()
         self._queued: list[Prepared] = []
         self.unreleased = 0  # batches put and not yet released
+        self._published = 0  # batches published so far (their sequence numbers)
+        # Batches published up to this number were sent before the latest re-send of an earlier batch: they are
+        # sent again too before release, so a newer version of an article always lands after an older one.
+        self._stale_upto = 0
         self._tasks = [asyncio.ensure_future(self._publishing()), asyncio.ensure_future(self._settling())]
 
     async def put(self, token: Any, batch: Sequence[Incoming]) -> None:
@@ -341,8 +347,8 @@ class EnrichFeed:
 
     async def _again(self, batch: Sequence[Incoming], what: str) -> None:
         if self.stopping():
-            raise BatchHeld(f"stopping while {what}")
-        log.warning("enrich: %s failed for a batch of %d; handling it again", what, len(batch))
+            raise BatchHeld(f"stopping; a batch of {len(batch)} stays unreleased")
+        log.warning("enrich: %s a batch of %d is handled again", what, len(batch))
         try:
             await until_done(self.enricher.handle, batch, "enrich", self.stopping)
         except asyncio.CancelledError:
@@ -359,23 +365,30 @@ class EnrichFeed:
                 raise
             except Exception:
                 log.exception("enrich: publishing a batch of %d failed", len(batch))
-                await self._again(batch, "publishing")
+                await self._again(batch, "publishing failed:")
                 published = Published([], [])
             finally:
                 self._queued.remove(prepared)
                 self._ahead.release()
-            self._to_settle.put_nowait((token, batch, published))
+            self._published += 1
+            self._to_settle.put_nowait((token, batch, published, self._published))
 
     async def _settling(self) -> None:
         while True:
-            token, batch, published = await self._to_settle.get()
-            try:
-                await self.enricher.settle(published)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("enrich: the broker did not acknowledge a batch of %d", len(batch))
-                await self._again(batch, "acknowledging")
+            token, batch, published, seq = await self._to_settle.get()
+            if seq <= self._stale_upto:
+                await asyncio.gather(*published.pending, return_exceptions=True)
+                await self._again(batch, "following an earlier batch sent again,")
+                self._stale_upto = self._published
+            else:
+                try:
+                    await self.enricher.settle(published)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("enrich: the broker did not acknowledge a batch of %d", len(batch))
+                    await self._again(batch, "acknowledging failed:")
+                    self._stale_upto = self._published
             self.unreleased -= 1
             self.release(token, batch)
 

@@ -41,10 +41,13 @@ class HeldAcks:
         self.timeline = timeline
         self.acks: dict[str, list[asyncio.Future]] = {}
         self.sent: list[str] = []
+        self.texts: list[str] = []  # the article text of each enriched record, in the order sent
 
     async def __call__(self, topic_key, key, value):
-        article_id = json.loads(value)["article"]["id"]
+        record = json.loads(value)["article"]
+        article_id = record["id"]
         self.sent.append(article_id)
+        self.texts.append(record["text"])
         fut = asyncio.get_running_loop().create_future()
         self.acks.setdefault(article_id, []).append(fut)
         return fut
@@ -136,3 +139,25 @@ def test_a_stop_leaves_unacknowledged_batches_unreleased_and_put_then_raises():
         return released
 
     assert asyncio.run(scenario()) == []
+
+
+def test_after_a_re_send_the_newer_version_of_an_article_still_lands_last():
+    # b1 holds version 1 of article x, b2 version 2. b1's send is refused after b2 was published: b1 is sent
+    # again, and b2 after it, so the last record for x on the topic is version 2.
+    timeline: list[str] = []
+
+    async def scenario():
+        feed, acks, released = feed_with(timeline)
+        await feed.put("b1", [incoming(article_bytes("x", "version 1"), 0)])
+        await feed.put("b2", [incoming(article_bytes("x", "version 2"), 1)])
+        await until(lambda: acks.texts == ["version 1", "version 2"])
+        acks.acks["x"][0].set_exception(ConnectionError("broker gone"))
+        acks.acks["x"][1].set_result(None)
+        for n in (3, 4):  # each re-send is acknowledged before the next one goes out
+            await until(lambda n=n: len(acks.texts) == n)
+            acks.acks["x"][n - 1].set_result(None)
+        await until(lambda: released == ["b1", "b2"])
+        await feed.close()
+        return acks.texts
+
+    assert asyncio.run(scenario()) == ["version 1", "version 2", "version 1", "version 2"]
