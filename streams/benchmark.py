@@ -6,7 +6,7 @@ and appending it. The model is loaded and warmed once (`prepare`); `round_stages
 stage that times ONE pass, so `newsmon bench` (streams/bench_pipeline.py) can interleave them with the worker
 stages c and d round by round: on a machine whose speed drifts over minutes, stages compared within the
 same round see the same machine. A stage's headline figures are the median over its rounds
-(`median_result`), the per-round figures kept beside them. `run_benchmark` runs a and b alone that way."""
+(`median_result`), the per-round figures kept beside them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,15 +69,13 @@ def read_corpus(path: Path) -> list[Article]:
 
 @dataclass
 class BenchContext:
-    """What the stages share: the articles, their texts, the loaded model and rules, results so far."""
+    """What the stages share: the articles, their texts, the loaded model and rules."""
 
     articles: list[Article]
     model: str
     batch_size: int = 32
     nlp: Any = None
     rules: Any = None
-    pair: Any = None  # the two-process pool of stage a2, started on first use
-    results: dict[str, Any] = field(default_factory=dict)
 
     @property
     def texts(self) -> list[str]:
@@ -169,16 +167,16 @@ def stage_spacy2(ctx: BenchContext) -> dict[str, Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ctx.pair
-    if pool is None:
-        pool = ctx.pair = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
-                                              initializer=_pair_init, initargs=(ctx.model,))
+    # A pool of its own each time: two idle copies of the model would otherwise stay resident through the
+    # worker stages c and d.
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_pair_init,
+                             initargs=(ctx.model,)) as pool:
         # Both children up (a task runs only after its process loaded the model) before anything is timed.
         while len(set(pool.map(_pid_after, [0.5, 0.5]))) < 2:
             pass
-    start_at = time.time() + 0.2
-    futures = [pool.submit(_pair_pipe, half, ctx.batch_size, start_at) for half in balanced_halves(ctx.texts)]
-    results = [f.result() for f in futures]
+        start_at = time.time() + 0.2
+        futures = [pool.submit(_pair_pipe, half, ctx.batch_size, start_at) for half in balanced_halves(ctx.texts)]
+        results = [f.result() for f in futures]
     out = _rate(len(ctx.articles), ctx.words, max(seconds for seconds, _ in results))
     return _cpu(out, ctx.words, sum(cpu for _, cpu in results))
 
@@ -237,27 +235,6 @@ def median_result(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             out[key] = values[-1]
     return out
-
-
-def run_benchmark(articles: list[Article], model: str, batch_size: int = 32, rounds: int = 3,
-                  stages: list[tuple[str, Stage]] | None = None) -> dict[str, Any]:
-    """Run the stages alternately, `rounds` times; each stage's figures are the median over the rounds."""
-    fns = round_stages(articles, model, batch_size=batch_size, stages=stages)
-    per_round: dict[str, list[dict[str, Any]]] = {name: [] for name in fns}
-    for r in range(1, rounds + 1):
-        for name, fn in fns.items():
-            per_round[name].append({"round": r, **fn(r)})
-    results = {name: {**median_result(rs), "rounds": rs} for name, rs in per_round.items()}
-    summary: dict[str, Any] = {"model": model, "articles": len(articles),
-                               "words": sum(len(a.full_text.split()) for a in articles),
-                               "batch_size": batch_size, "rounds": rounds, "stages": results}
-    if "spacy" in results and "analyze" in results:
-        summary["spacy_wps"] = results["spacy"]["words_per_s"]
-        summary["analyze_wps"] = results["analyze"]["words_per_s"]
-        summary["ratio_analyze"] = _median([b["words_per_s"] / max(a["words_per_s"], 1e-9)
-                                            for a, b in zip(per_round["spacy"], per_round["analyze"],
-                                                            strict=True)])
-    return summary
 
 
 def write_json(summary: dict[str, Any], path: Path) -> None:
