@@ -5,7 +5,7 @@ its own: publish the articles, time until every one is persisted and every alert
 
 Rounds: this runs on shared machines whose speed drifts by +-15% over minutes, so the throughput stages are
 interleaved. Both worker groups are started (and settled) once, before round 1, and reused by every round;
-then for r in 1..R each selected stage runs once, in the order a, b, c, d, on the same corpus. In round r the
+then for r in 1..R each selected stage runs once, in the order a, a2, b, c, d, on the same corpus. In round r the
 articles get ids suffixed `-r{r}`, so every round writes new rows (like live news), never upserts of an earlier
 round's. Each stage keeps its per-round figures (`"rounds": [...]`, with the load average at the start of the
 round) and its headline figures are the median over the rounds; a ratio such as (c)/(a) is the median of the
@@ -625,9 +625,6 @@ def summarize(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-AB_NAMES = {"a": "spacy", "a2": "spacy2", "b": "analyze"}
-
-
 def parse_stages(text: str) -> list[str]:
     """`a,a2,b,c,d,latency` -> the list; unknown names raise ValueError naming the known ones."""
     chosen = [s.strip().lower() for s in text.split(",") if s.strip()]
@@ -665,7 +662,8 @@ def run_bench(run: PipelineRun, model: str, selected: list[str], *, batch_size: 
     failed: dict[str, dict[str, Any]] = {}  # result name -> error (and the round it failed in)
     base_progress = run.progress
     try:
-        ab = [(name, fn) for name, fn in benchmark.STAGES if any(AB_NAMES.get(s) == name for s in selected)]
+        wanted = {RESULT_NAMES[key] for key in selected}  # the in-process stages a, a2, b among them
+        ab = [(name, fn) for name, fn in benchmark.STAGES if name in wanted]
         if ab:
             run.progress("stages a/b: loading the model in this process", None, None)
             timed.update((ab_runner or benchmark.round_stages)(run.articles, model, batch_size=batch_size,
