@@ -22,29 +22,53 @@ from typing import Any
 
 from schemas import Article
 
-# Template sentences written for the benchmark: a mix of sanctions, diplomacy and neutral news.
+# Sentences written for the benchmark. Event sentences (sanctions, diplomacy) name two actors; the neutral ones
+# are the rest of a news day (markets, weather, courts, sport, science), with places and people in them but no
+# event for the detector. Real news is mostly neutral: the long-form articles of the evaluation set, picked for
+# sanctions and diplomacy, carry 5.3 gold events per 1,000 words, its short snippets 11. The default share of
+# event sentences (0.1) gives 6.9 detected events per 1,000 words; the generator before it gave 68 (about ten
+# times the alerts, events and rows per word of real news), and `event_share=1` gives 85.
 _ACTORS = [("The United States", "Washington"), ("The European Union", "Brussels"), ("Russia", "Moscow"),
            ("China", "Beijing"), ("Japan", "Tokyo"), ("Britain", "London"), ("France", "Paris"),
            ("India", "New Delhi"), ("Brazil", "Brasilia"), ("South Africa", "Pretoria")]
-_TEMPLATES = [
+_EVENT_TEMPLATES = [
     "{a} imposed new sanctions on {b} on {day}, officials said.",
     "{a} said it could tighten sanctions against {b} if talks fail.",
     "The foreign minister of {a} met her counterpart from {b} in {city} on {day}.",
     "{a} and {b} signed a trade agreement after months of negotiations.",
     "Leaders gathered for a summit in {city}, where {a} pressed {b} on climate finance.",
     "Officials in {city} refused to lift the arms embargo on {b}.",
-    "Shares in {city} rose 2 percent on {day} as investors weighed quarterly earnings.",
-    "The central bank of {a} left interest rates unchanged, citing steady inflation.",
     "{a} expelled two diplomats from {b} over spying allegations.",
     "A delegation from {a} will visit {b} next week to discuss energy cooperation.",
-    "Heavy rain flooded parts of {city} on {day}, disrupting trains and flights.",
     "The prime minister of {a} spoke with the president of {b} by phone on {day}.",
+]
+_NEUTRAL_TEMPLATES = [
+    "Shares in {city} rose 2 percent on {day} as investors weighed quarterly earnings from the largest banks.",
+    "The central bank of {a} left interest rates unchanged, citing steady inflation and a cooling labour market.",
+    "Heavy rain flooded parts of {city} on {day}, disrupting trains and flights for thousands of commuters.",
+    "A court in {city} adjourned the fraud trial of a former energy executive until the end of the month.",
+    "Researchers at a university near {city} reported a battery design that charges in under ten minutes.",
+    "The national football team of {a} won its qualifying match 2-1 after a late goal from its captain.",
+    "Retail sales in {a} grew for a third straight month, helped by strong demand for cars and furniture.",
+    "Firefighters brought a blaze at a warehouse on the edge of {city} under control early on {day}.",
+    "The city council of {city} approved a plan to add 40 kilometres of cycle lanes over five years.",
+    "Analysts expect the harvest in {a} to be smaller than last year after a dry spring in the south.",
+    "A new museum of modern art opened in {city} on {day}, with works lent by collectors from several countries.",
+    "The health ministry of {a} said hospital admissions for influenza had fallen for two weeks running.",
+    "Oil prices slipped on {day} as traders waited for new figures on fuel stocks and refinery output.",
+    "Teachers in {city} ended a week-long strike after unions accepted a revised offer on pay and hours.",
+    "The airline said it would add daily flights between {city} and three holiday destinations from June.",
+    "Scientists warned that the heatwave across {a} could last into next week, with temperatures near 40C.",
 ]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
-def build_corpus(n: int, seed: int = 7) -> list[Article]:
-    """`n` generated articles of mixed lengths (a title plus 1 to 60 sentences)."""
+def build_corpus(n: int, seed: int = 7, event_share: float = 0.1) -> list[Article]:
+    """`n` generated articles of mixed lengths (a title plus 1 to 60 sentences), in which each sentence is an
+    event sentence with probability `event_share` and a neutral one otherwise (see the note above the
+    templates for what the share gives)."""
+    if not 0.0 <= event_share <= 1.0:
+        raise ValueError(f"event_share must lie in [0, 1], got {event_share}")
     rng = random.Random(seed)
     base = datetime(2024, 5, 17, tzinfo=UTC)
     out = []
@@ -53,7 +77,8 @@ def build_corpus(n: int, seed: int = 7) -> list[Article]:
         sents = []
         for _ in range(n_sent):
             (a, city), (b, _) = rng.sample(_ACTORS, 2)
-            sents.append(rng.choice(_TEMPLATES).format(a=a, b=b, city=city, day=rng.choice(_DAYS)))
+            templates = _EVENT_TEMPLATES if rng.random() < event_share else _NEUTRAL_TEMPLATES
+            sents.append(rng.choice(templates).format(a=a, b=b, city=city, day=rng.choice(_DAYS)))
         out.append(Article(id=f"bench-{i:05d}", title=sents[0].rstrip("."), text=" ".join(sents[1:] or sents),
                            published=base - timedelta(days=i % 30)))
     return out
