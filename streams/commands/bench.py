@@ -13,6 +13,10 @@ def bench(
     articles: int = typer.Option(200, "--articles", min=1, help="Generated articles (ignored with --corpus)."),
     out: Path = typer.Option(Path(".run/bench.json"), "--out", help="Where to write the JSON figures."),
     corpus: Path | None = typer.Option(None, "--corpus", help="JSON-lines corpus (id, text) instead."),
+    event_share: float = typer.Option(
+        0.1, "--event-share", min=0.0, max=1.0,
+        help="Share of generated sentences that state a sanction or diplomacy event (0.1: about 7 events per "
+             "1,000 words, as in real news picked for those topics; 1: every sentence)."),
     model: str | None = typer.Option(None, "--model", help="spaCy model (default: settings)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
     rounds: int = typer.Option(
@@ -24,6 +28,10 @@ def bench(
                                     "b (process_batch), c (1 worker), "
                                     "d (2 workers), latency (at half of c's capacity)."),
     database: str = typer.Option("postgresql", "--database", help="postgresql or sqlite (c, d, latency)."),
+    partitioning: str = typer.Option(
+        "balanced", "--partitioning",
+        help="balanced: each article to the input partition with the fewest words so far, so both workers of "
+             "(d) get equal work; key: Kafka's key hash, as a producer in production does."),
     latency_rate: float | None = typer.Option(
         None, "--latency-rate", min=0.1,
         help="Publish rate of the latency stage (articles/s); default half of stage c's capacity."),
@@ -46,6 +54,8 @@ def bench(
         raise typer.BadParameter(str(exc), param_hint="--stages") from None
     if database not in ("postgresql", "sqlite"):
         raise typer.BadParameter("postgresql or sqlite", param_hint="--database")
+    if partitioning not in bp.PARTITIONING:
+        raise typer.BadParameter(" or ".join(bp.PARTITIONING), param_hint="--partitioning")
 
     if corpus is not None:
         if not corpus.is_file():
@@ -57,13 +67,13 @@ def bench(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     else:
-        items = build_corpus(articles)
+        items = build_corpus(articles, event_share=event_share)
     settings = get_settings()
     console = Console()
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
         run = bp.PipelineRun(articles=items, bootstrap=settings.kafka_bootstrap, database=database,
                              postgres_url=postgres_url or bp.DEFAULT_POSTGRES_URL, workdir=Path(tmp),
-                             latency_rate=latency_rate)
+                             latency_rate=latency_rate, partitioning=partitioning)
         if any(s in selected for s in bp.PIPELINE_STAGES):
             try:
                 bp.check_services(run)
@@ -78,6 +88,9 @@ def bench(
         except (bp.ServiceDown, RuntimeError) as exc:
             typer.secho(f"error: {exc}", fg="red", err=True)
             raise typer.Exit(1) from None
+    summary["corpus"] = ({"source": str(corpus)} if corpus is not None
+                         else {"source": "generated", "event_share": event_share})
+    summary["partitioning"] = partitioning
     _print(console, summary)
     write_json(summary, out)
     console.print(f"figures written to {out}")
@@ -137,7 +150,9 @@ def _print(console, summary: dict) -> None:  # noqa: ANN001
     from rich.table import Table
 
     machine = summary["machine"]
-    table = Table(title=f"newsmon bench: {summary['articles']} articles, {summary['words']} words, "
+    events = summary["stages"].get("analyze", {}).get("events")
+    density = f", {events} events" if events is not None else ""
+    table = Table(title=f"newsmon bench: {summary['articles']} articles, {summary['words']} words{density}, "
                         f"{summary.get('rounds', 1)} rounds, load {machine['loadavg_1_5_15']} on "
                         f"{machine['cpus']} cpus", caption="median over the rounds (min-max)")
     for col in ("stage", "rounds", "seconds", "articles/s", "words/s", "words/s min-max", "words/cpu-s",

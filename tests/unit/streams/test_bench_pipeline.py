@@ -348,3 +348,43 @@ def test_stage_a2_splits_the_texts_in_two_halves_of_nearly_equal_words():
     assert sorted(first + second) == sorted(texts)  # every text once
     words = [sum(len(t.split()) for t in half) for half in (first, second)]
     assert abs(words[0] - words[1]) <= 1, words
+
+
+def _event_share(corpus) -> float:
+    """Share of the corpus's sentences written from an event template (found by its longest fixed words)."""
+    import re
+
+    from streams.benchmark import _EVENT_TEMPLATES
+
+    markers = [max(re.split(r"\{\w+\}", t), key=len).strip() for t in _EVENT_TEMPLATES]
+    sentences = [s for a in corpus for s in re.split(r"(?<=\.) ", a.text)]
+    return sum(any(m in s for m in markers) for s in sentences) / len(sentences)
+
+
+def test_the_generated_corpus_is_mostly_neutral_news_at_the_default_event_share():
+    assert 0.05 <= _event_share(build_corpus(200)) <= 0.15  # default 0.1: real news is mostly not events
+    assert _event_share(build_corpus(50, event_share=1.0)) == 1.0
+    assert _event_share(build_corpus(50, event_share=0.0)) == 0.0
+    assert build_corpus(30) == build_corpus(30)  # same seed, same corpus: runs compare
+    with pytest.raises(ValueError, match="event_share"):
+        build_corpus(3, event_share=1.5)
+
+
+def test_balanced_partitions_give_every_partition_nearly_the_same_words():
+    from kafka.partitioner.default import murmur2
+
+    articles = build_corpus(200)
+    words = [len(a.full_text.split()) for a in articles]
+
+    def spread(parts: list[int]) -> int:
+        load = [0] * 4
+        for p, w in zip(parts, words, strict=True):
+            load[p] += w
+        return max(load) - min(load)
+
+    chosen = bp.balanced_partitions(articles, 4)
+    assert len(chosen) == len(articles) and set(chosen) == {0, 1, 2, 3}
+    assert spread(chosen) <= max(words)  # greedy longest-first: off by at most one article
+    hashed = [(murmur2(a.id.encode()) & 0x7FFFFFFF) % 4 for a in articles]
+    assert spread(chosen) < spread(hashed)  # what the bench corrects: the key hash is far less even
+    assert bp.balanced_partitions(articles, 1) == [0] * len(articles)
