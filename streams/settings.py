@@ -38,9 +38,11 @@ class Settings(BaseSettings):
     # throughput unchanged.
     batch_timeout_s: float = 0.1
     max_text_bytes: int = 1_000_000
-    # Where spaCy runs: "thread" (a thread of the worker process) or "process" (one child process per
-    # worker, so the NLP does not share the GIL with the event loop). See streams/nlp_executor.py.
-    nlp_executor: Literal["thread", "process"] = "thread"
+    # Where spaCy runs: "process" (one child process per worker, so the NLP does not share the GIL with the
+    # event loop: in `newsmon bench` it met both throughput goals in both runs, p99 0.75-0.82 s, ~430 MB per
+    # worker) or "thread" (a thread of the worker process: ~330 MB, one process less; (c)/(a) 0.83-1.00).
+    # See streams/nlp_executor.py and the README's benchmark section.
+    nlp_executor: Literal["thread", "process"] = "process"
 
     # Web (metrics and ingestion)
     web_host: str = "127.0.0.1"
