@@ -66,7 +66,7 @@ def main(n: int) -> None:
             wall = time.monotonic() - t0
             after, services1, own1 = worker_threads(group.proc.pid), services_cpu(), time.process_time()
             print(f"{n} articles persisted in {wall:.2f} s (NEWSMON_NLP_EXECUTOR="
-                  f"{os.environ.get('NEWSMON_NLP_EXECUTOR', 'thread')}); worker stage seconds "
+                  f"{os.environ.get('NEWSMON_NLP_EXECUTOR', 'process')}); worker stage seconds "
                   f"{group.stage_seconds()}")
             spent = {tid: after[tid] - before.get(tid, 0.0) for tid in after}
             for tid, cpu in sorted(spent.items(), key=lambda kv: -kv[1]):
