@@ -6,6 +6,7 @@ must stop once every partition reached its end, including partitions that are em
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -77,8 +78,12 @@ def read_ranges(consumer: Any, ranges: Mapping[Any, tuple[int, int]], *,
                               f"({behind}); is the broker still up?")
 
 
-def follow(consumer: Any, *, poll_ms: int = 1000) -> Iterator[Any]:
-    """Yield records as they arrive, forever (the caller stops on Ctrl-C)."""
-    while True:
+def follow(consumer: Any, *, poll_ms: int = 1000, stop: threading.Event | None = None) -> Iterator[Any]:
+    """Yield records as they arrive until `stop` is set (checked between polls, so within `poll_ms`).
+
+    Stopping through the event, not a KeyboardInterrupt raised wherever the client happens to be, leaves
+    kafka-python's state whole, so closing the consumer (and committing a group's offsets) cannot hang on a
+    request the interrupt cut in half."""
+    while stop is None or not stop.is_set():
         for records in consumer.poll(timeout_ms=poll_ms).values():
-            yield from records
+            yield from records  # a polled batch is shown whole: its offsets are committed as one

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from collections.abc import Iterator
 
 import typer
@@ -27,6 +29,28 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `error: message` on stderr (unwrapped, so it can be grepped) and return the Exit to raise."""
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """While inside: the first Ctrl-C (SIGINT) or SIGTERM only sets `stop`, so a followed feed ends between two
+    polls and closes its consumer cleanly; a second Ctrl-C interrupts at once. Handlers are restored after."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        err.print("stopping...", style="dim")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 
 from streams.alert_view import AlertFilter, NotAnAlert, decode_alert, render_json, render_line
-from streams.commands._subscriber import err, user_errors
+from streams.commands._subscriber import ctrl_c_sets, err, user_errors
 from streams.settings import Settings, get_settings
 from streams.topics import ALERT_TOPIC_FOR_TYPE, declared
 
@@ -41,7 +42,7 @@ def _start_offsets(consumer: Any, tps: list[Any], *, from_beginning: bool, use_c
 
 
 def _records(settings: Settings, topics: list[str], *, from_beginning: bool, follow: bool,
-             group: str | None):
+             group: str | None, stop: threading.Event | None = None):
     """Yield (record, consumer) from the alert topics as the options ask; the caller closes nothing."""
     from kafka import OffsetAndMetadata
 
@@ -57,7 +58,7 @@ def _records(settings: Settings, topics: list[str], *, from_beginning: bool, fol
         try:
             partitions_of(consumer, topics)  # a clear error for a missing topic, before subscribing
             consumer.subscribe(topics)
-            yield from follow_records(consumer)
+            yield from follow_records(consumer, stop=stop)
         finally:
             consumer.close()
         return
@@ -70,7 +71,7 @@ def _records(settings: Settings, topics: list[str], *, from_beginning: bool, fol
             consumer.assign(tps)
             for tp, offset in starts.items():
                 consumer.seek(tp, offset)
-            yield from follow_records(consumer)
+            yield from follow_records(consumer, stop=stop)
             return
         ends = consumer.end_offsets(tps)
         yield from read_ranges(consumer, {tp: (starts[tp], ends[tp]) for tp in tps})
@@ -105,12 +106,15 @@ def alerts(
     keep = AlertFilter.build(type_.value if type_ else None, actor or (), target or ())
     out = Console(soft_wrap=True, highlight=False)
     shown = skipped = 0
-    with user_errors(interrupt_code=0):
+    stop = threading.Event()
+    # Following, Ctrl-C ends the feed between two polls (a drain, --no-follow, is interrupted at once).
+    with user_errors(interrupt_code=0), (ctrl_c_sets(stop) if follow else contextlib.nullcontext()):
         topics = alert_topics(settings, keep.type)
         if not follow and not from_beginning and not group:
             err.print("note: --no-follow without --from-beginning or --group starts at the end: "
                       "nothing to show; add --from-beginning", style="yellow")
-        records = _records(settings, topics, from_beginning=from_beginning, follow=follow, group=group)
+        records = _records(settings, topics, from_beginning=from_beginning, follow=follow, group=group,
+                           stop=stop)
         # closing(): on Ctrl-C the generator's `finally` closes the consumer now, not at garbage collection.
         with contextlib.closing(records):
             for record in records:
