@@ -566,18 +566,30 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered), rank) - 1)]
 
 
+def latency_order(articles: list[Article], seed: int = 0) -> list[Article]:
+    """The articles shuffled (always the same way): at a fixed rate in articles/s, a corpus file sorted by
+    length would send its long articles in one burst at the end and time that burst, not the pipeline at half
+    its capacity. On 154 real articles whose 19 long ones come last in the file: p99 4.08 s in file order, 0.69 s
+    in this one."""
+    import random
+
+    out = list(articles)
+    random.Random(seed).shuffle(out)
+    return out
+
+
 def stage_latency(run: PipelineRun) -> dict[str, Any]:
     """Publish at half the capacity measured by (c) and read each article's publish -> persisted time.
 
     Runs after the rounds; the capacity is (c)'s median. The articles get new ids (suffix `-lat`), so they
-    are new rows, not upserts of (c)'s."""
+    are new rows, not upserts of (c)'s, and go out in an order of their own (`latency_order`)."""
     capacity = run.results.get("pipeline", {}).get("articles_per_s")
     if not capacity:
         raise RuntimeError("the latency stage needs stage c (its capacity sets the publish rate)")
     if run.worker is None:
         raise RuntimeError("the latency stage reuses stage c's worker; run them together")
     rate = run.latency_rate or capacity / 2
-    articles = [a.model_copy(update={"id": f"{a.id}-lat"}) for a in run.articles]
+    articles = latency_order([a.model_copy(update={"id": f"{a.id}-lat"}) for a in run.articles])
     group = run.worker
     sent = publish(run, _articles_topic(group), articles, rate=rate)
     stored = wait_persisted(run, group, list(sent))

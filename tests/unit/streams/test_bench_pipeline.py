@@ -388,3 +388,13 @@ def test_balanced_partitions_give_every_partition_nearly_the_same_words():
     hashed = [(murmur2(a.id.encode()) & 0x7FFFFFFF) % 4 for a in articles]
     assert spread(chosen) < spread(hashed)  # what the bench corrects: the key hash is far less even
     assert bp.balanced_partitions(articles, 1) == [0] * len(articles)
+
+
+def test_the_latency_stage_sends_a_length_sorted_corpus_in_a_mixed_order():
+    articles = sorted(build_corpus(60), key=lambda a: len(a.full_text.split()))
+    sent = bp.latency_order(articles)
+    assert sorted(a.id for a in sent) == sorted(a.id for a in articles)  # every article once
+    assert bp.latency_order(articles) == sent  # the same order every run: runs compare
+    longest = {a.id for a in articles[-10:]}
+    # The ten longest are not sent as one burst at the end any more.
+    assert sum(a.id in longest for a in sent[-10:]) < 5
