@@ -334,21 +334,17 @@ PARTITIONING = ("balanced", "key")
 
 
 def balanced_partitions(articles: list[Article], partitions: int) -> list[int]:
-    """A partition per article (in the articles' order) such that every partition gets about as many words:
-    longest article first, each to the partition with the fewest words so far.
+    """A partition per article (in the articles' order) such that every partition gets about as many words
+    (`benchmark.balanced_bins`: longest article first, each to the partition with the fewest words so far).
 
     Why the bench does this: a few hundred articles of 1 to 60 sentences, hashed by key onto 4 partitions,
-    give one of two workers up to 12% more words than the other (measured on the default corpus), so stage d
-    would time the corpus's luck in a burst of a few seconds, not two workers (12% more than an even split in
-    one of three rounds' ids and one of the three ways of splitting 4 partitions 2 + 2). A live feed evens this out
-    over time. Each article still carries its id as key; only the partition is chosen."""
-    load = [0] * max(1, partitions)
-    out = [0] * len(articles)
-    for i in sorted(range(len(articles)), key=lambda i: -len(articles[i].full_text.split())):
-        p = min(range(len(load)), key=load.__getitem__)
-        out[i] = p
-        load[p] += len(articles[i].full_text.split())
-    return out
+    gave one of two workers up to 12% more words than an even split (the default corpus, over three rounds'
+    ids and the three ways of splitting 4 partitions 2 + 2), so stage d would time the corpus's luck in a burst
+    of a few seconds, not two workers. A live feed evens this out over time. Each article still carries its id
+    as key; only the partition is chosen."""
+    from streams.benchmark import balanced_bins
+
+    return balanced_bins([len(a.full_text.split()) for a in articles], partitions)
 
 
 def publish(run: PipelineRun, topic: str, articles: list[Article],
@@ -365,7 +361,7 @@ def publish(run: PipelineRun, topic: str, articles: list[Article],
     try:
         chosen: list[int | None] = [None] * len(articles)
         if run.partitioning == "balanced":
-            chosen = list(balanced_partitions(articles, len(producer.partitions_for(topic))))
+            chosen = balanced_partitions(articles, len(producer.partitions_for(topic)))
         for i, article in enumerate(articles):
             if rate:
                 delay = t0 + i / rate - time.monotonic()

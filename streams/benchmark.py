@@ -173,15 +173,24 @@ def _pid_after(seconds: float) -> int:
     return os.getpid()
 
 
+def balanced_bins(sizes: list[int], bins: int) -> list[int]:
+    """A bin per item (in the items' order) such that the bins' total sizes are as equal as a greedy split can
+    make them: largest item first, each into the bin with the least so far (the first such bin on a tie)."""
+    load = [0] * max(1, bins)
+    out = [0] * len(sizes)
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        b = min(range(len(load)), key=load.__getitem__)
+        out[i] = b
+        load[b] += sizes[i]
+    return out
+
+
 def balanced_halves(texts: list[str]) -> tuple[list[str], list[str]]:
-    """Two lists of texts with word counts as equal as a greedy split can make them (longest first)."""
-    halves: tuple[list[str], list[str]] = ([], [])
-    words = [0, 0]
-    for text in sorted(texts, key=lambda t: -len(t.split())):
-        i = 0 if words[0] <= words[1] else 1
-        halves[i].append(text)
-        words[i] += len(text.split())
-    return halves
+    """Two lists of texts with word counts as equal as a greedy split can make them, each longest first."""
+    words = [len(t.split()) for t in texts]
+    half = balanced_bins(words, 2)
+    longest_first = sorted(range(len(texts)), key=lambda i: -words[i])
+    return ([texts[i] for i in longest_first if half[i] == 0], [texts[i] for i in longest_first if half[i] == 1])
 
 
 def stage_spacy2(ctx: BenchContext) -> dict[str, Any]:
