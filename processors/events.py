@@ -46,6 +46,7 @@ class EventMention:
     background: bool = False          # told as an earlier act ("already sanctioned", "had imposed")
     package_part: bool = False        # lists the contents of a package named before ("the measures include ...")
     anaphoric: bool = False           # "the talks", "the meeting": a bare definite that refers back
+    proposed: bool = False            # found by the learned proposer, not by a rule
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -881,3 +882,32 @@ def _trigger_lemmas(rules: Rules) -> frozenset[str]:
         words |= set(d["expulsion_verbs"]) | set(d["drive_nouns"])
         _TRIG_CACHE[rules.version] = frozenset(words)
     return _TRIG_CACHE[rules.version]
+
+
+def mention_for(tok: Token, type_: str, subtype: str, sent: Span, actors: ActorIndex,
+                rules: Rules) -> EventMention | None:
+    """A mention of `subtype` anchored on `tok`, with the rules' own role and certainty readers.
+
+    The learned proposer names sentences that hold an event no rule found; this gives such an event
+    its parties the way the detectors would. None when no party can be read."""
+    if type_ == "sanction":
+        kind = "verb" if tok.pos_ == "VERB" else "strong"
+        verb = tok if kind == "verb" else first_verb(governing_chain(tok)[0][1:])
+        acts, targets = _sanction_roles(tok, verb, kind, actors, rules)
+        if acts == ["<firm>"]:
+            return None
+    elif subtype in _SYMMETRIC:
+        acts, targets = _participants(tok, sent, actors, rules), []
+    elif subtype == "visit":
+        acts, targets = _visit_roles(tok, actors, rules)
+        if acts and not targets:
+            targets = _places_in(sent, actors, set(acts))
+    elif subtype == "other":
+        acts, targets = _other_act_roles(tok, actors, rules)
+    else:
+        acts, targets = _directed_roles(tok, actors, rules)
+    if not acts and not targets:
+        return None
+    certainty, why = certainty_with_reason(tok, sent, rules)
+    return EventMention(type_, subtype, tuple(acts), tuple(targets), certainty, tok, _trigger_phrase(tok),
+                        sent, 0.5, headline=_headline(tok), why=why, background=_background(tok))

@@ -17,6 +17,7 @@ from processors.codes import codes_for
 from processors.dates import resolve_date
 from processors.events import detect_events
 from processors.language import detect_language
+from processors.learned.layer import assign_roles, decide, propose, sentence_probs
 from processors.merge import merge_mentions
 from processors.rules import Rules
 from processors.textclean import clean_for_parse
@@ -86,6 +87,32 @@ def _future(tok) -> bool:
         any(c.lower_ in ("will", "'ll") for c in tok.children)
 
 
+def occurrences(doc: Doc, resolved, rules: Rules, published, model=None):
+    """The rules' mentions merged into occurrences, and with `model` the proposer's candidates merged
+    among themselves (never into a rule's occurrence: the reranker judges them apart), in text
+    order; and the proposer's sentence probabilities ({} without a model)."""
+    def dated(ms):
+        return [(m, resolve_date(m.sent.text, published, future=_future(m.trigger))) for m in ms]
+
+    mentions = detect_events(doc, resolved, rules)
+    occs = merge_mentions(dated(mentions))
+    probs: dict = {}
+    if model is not None:
+        probs = sentence_probs(doc, resolved, rules.igo_codes, model)
+        extra = merge_mentions(dated(propose(doc, resolved, mentions, rules, model, probs)))
+        occs = sorted(occs + extra, key=lambda o: o.first.trigger.i)
+    return occs, probs
+
+
+def coded_occurrences(doc: Doc, resolved, rules: Rules, published):
+    """(occurrence, certainty, confidence) of each event: the rules' reading, or the learned layer's."""
+    model = rules.model
+    occs, probs = occurrences(doc, resolved, rules, published, model if model and model.proposer else None)
+    if model is None:
+        return [(o, o.certainty, o.confidence) for o in occs]
+    return decide(assign_roles(occs, doc, resolved, rules.igo_codes, model), doc, probs, model)
+
+
 def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> Analysis:
     """Everything after spaCy: entities, actors, events, certainty, dates, codes, merging."""
     text = article.full_text
@@ -95,13 +122,9 @@ def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> An
     resolved = resolve_doc(doc, rules)
     entities, mentions = _entities(article.id, resolved)
     published = article.published.date() if article.published else None
-    found = []
-    for m in detect_events(doc, resolved, rules):
-        d = resolve_date(m.sent.text, published, future=_future(m.trigger))
-        found.append((m, d))
     events = []
     seen: set[str] = set()
-    for occ in merge_mentions(found):
+    for occ, certainty, confidence in coded_occurrences(doc, resolved, rules, published):
         f = occ.first
         s, e = f.sent.start_char, f.sent.end_char
         t0, t1 = f.trigger_span
@@ -110,13 +133,13 @@ def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> An
         if eid in seen:
             continue
         seen.add(eid)
-        cameo, goldstein, plover = codes_for(f.type, f.subtype, occ.certainty, f.trigger.lemma_.lower())
+        cameo, goldstein, plover = codes_for(f.type, f.subtype, certainty, f.trigger.lemma_.lower())
         events.append(Event(
             id=eid, article_id=article.id, type=f.type, subtype=f.subtype,
-            actors=tuple(occ.actors), targets=tuple(occ.targets), certainty=occ.certainty,
+            actors=tuple(occ.actors), targets=tuple(occ.targets), certainty=certainty,
             trigger=text[trig_start:trig_end], evidence=Evidence(text=text[s:e].strip() or text[s:e],
                                                                  start=s, end=e),
-            event_date=occ.event_date, confidence=round(occ.confidence, 2), cameo=cameo,
+            event_date=occ.event_date, confidence=round(confidence, 2), cameo=cameo,
             goldstein=goldstein, plover=plover, rules_version=rules.version))
     return Analysis(language="en", entities=entities, mentions=mentions, events=tuple(events), **base)
 

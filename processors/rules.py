@@ -5,22 +5,35 @@ which rules produced it (`Rules.version`, stamped on every event)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-RULES_VERSION = "newsmon-rules.v1"
+# The human name of the rules; every event records `Rules.version`, this name plus a short hash of the
+# rules data and the learned model, so any change to either gives a new version.
+RULES_VERSION = "newsmon-rules.v2"
+DATA_FILES = ("gazetteer.json", "lexicons.json")
 
 _DATA = "processors.data"
 
 
-def _load_json(name: str) -> dict[str, Any]:
-    return json.loads(resources.files(_DATA).joinpath(name).read_text(encoding="utf-8"))
+def _read(name: str) -> bytes:
+    return resources.files(_DATA).joinpath(name).read_bytes()
+
+
+def content_version(name: str, parts: Sequence[bytes]) -> str:
+    """`name+<10 hex>`: the name and a hash of the given data, so different content never shares a version."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(len(p).to_bytes(8, "big"))
+        h.update(p)
+    return f"{name}+{h.hexdigest()[:10]}"
 
 
 @lru_cache(maxsize=65536)
@@ -64,6 +77,7 @@ class Rules:
     diplomacy_nouns: Mapping[str, str]
     diplomacy: Mapping[str, Any]
     modality: Mapping[str, frozenset[str]]
+    model: Any = None                      # processors.learned.layer.LearnedModel, or None: rules only
 
 
 def _country_names() -> dict[str, str]:
@@ -84,12 +98,24 @@ def _country_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=4)
-def load_rules(version: str | None = None) -> Rules:
-    """The rules of `version` (default: the current RULES_VERSION). Cached: loaded once per process."""
-    if version not in (None, RULES_VERSION):
+def load_rules(version: str | None = None, learned: bool = True, model: bytes | None = None,
+               data: tuple[tuple[str, bytes], ...] = ()) -> Rules:
+    """The rules this build ships, with the learned model of processors/data/model/ (or `model`, the
+    bytes of another model file; `learned=False`: rules only). `data` replaces data files by name
+    (("lexicons.json", b"..."),), for trying a change before it ships. Cached: loaded once per process.
+
+    `version` may be the name (RULES_VERSION) or a full version; another name is refused."""
+    from processors.learned.layer import load_model, model_bytes
+
+    if version is not None and version.split("+")[0] != RULES_VERSION:
         raise ValueError(f"unknown rules version {version!r}; this build ships {RULES_VERSION!r}")
-    gaz = _load_json("gazetteer.json")
-    lex = _load_json("lexicons.json")
+    replaced = dict(data)
+    raw = [replaced[n] if n in replaced else _read(n) for n in DATA_FILES]
+    gaz, lex = (json.loads(r) for r in raw)
+    model_raw = (model if model is not None else model_bytes(_DATA)) if learned else None
+    full = content_version(RULES_VERSION, raw + [model_raw or b"rules-only"])
+    if version is not None and "+" in version and version != full:
+        raise ValueError(f"rules version {version!r} is not this build's ({full!r})")
 
     names: dict[str, str | None] = _country_names()
     for table in ("country_aliases", "seats_of_power", "igos"):
@@ -105,7 +131,7 @@ def load_rules(version: str | None = None) -> Rules:
     modality = {k: _fs(v) for k, v in lex["modality"].items()}
     office = gaz["office_holders"]
     return Rules(
-        version=RULES_VERSION,
+        version=full,
         names=_frozen(names),
         name_heads=frozenset(k.split()[0] for k in names if " " in k),
         igo_codes=igo_codes,
@@ -125,4 +151,5 @@ def load_rules(version: str | None = None) -> Rules:
         diplomacy_nouns=_frozen(dip["nouns"]),
         diplomacy=_frozen(diplomacy),
         modality=_frozen(modality),
+        model=load_model(model_raw),
     )
