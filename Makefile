@@ -22,7 +22,7 @@ export NEWSMON_TEST_POSTGRES_URL ?= postgresql+psycopg://newsmon@127.0.0.1:$(PG_
 PYTEST_ARGS ?=
 EVAL_DIR ?= $(CURDIR)/../shared/eval
 
-.PHONY: help venv up up-kafka up-postgres up-prometheus down status test test-unit demo eval lint bench fetch compose-schema
+.PHONY: help venv up up-kafka up-postgres up-prometheus down status test test-unit demo eval train lint bench fetch compose-schema
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -83,15 +83,13 @@ demo: venv ## Start Kafka and a worker, publish the sample articles, show what c
 	@deploy/local/kafka.sh start
 	@deploy/local/demo.sh
 
-eval: venv ## Score `newsmon analyze` on each gold file in ../shared/eval (EVAL_DIR)
-	@test -f "$(EVAL_DIR)/score.py" || { echo "make: no $(EVAL_DIR)/score.py; set EVAL_DIR" >&2; exit 1; }
-	@mkdir -p $(RUN)
-	@for gold in "$(EVAL_DIR)"/*.jsonl; do \
-	  name=$$(basename "$$gold" .jsonl); pred=$(RUN)/pred-$$name.jsonl; \
-	  echo "== $$name"; \
-	  $(VBIN)/newsmon analyze --jsonl "$$gold" > "$$pred" || { echo "make: newsmon analyze failed on $$name" >&2; exit 1; }; \
-	  $(VBIN)/python "$(EVAL_DIR)/score.py" "$$gold" "$$pred" || echo "make: score.py exited $$? for $$name"; \
-	done
+eval: venv ## score.py v2 on every gold file in ../shared/eval (EVAL_DIR), rules only and with the learned layer, and 5-fold CV on train/, with 95% bootstrap intervals (EVAL_ARGS=--variants adds the layers not shipped)
+	$(VBIN)/python -m processors.learned.evaluate --eval-dir "$(EVAL_DIR)" --cv $(EVAL_ARGS)
+
+train: venv ## Fit the learned layer on $(EVAL_DIR)/train -> processors/data/model/learned.json (deterministic; not part of make test)
+	@$(VBIN)/python -c 'import sklearn' 2>/dev/null || $(VBIN)/python -m pip install --disable-pip-version-check -q -e '.[train]'
+	$(VBIN)/python -m processors.learned.train --eval-dir "$(EVAL_DIR)"
+	@echo "make: next, 'make eval' scores the new model; 'git diff --stat processors/data/model' shows it changed"
 
 lint: venv ## ruff and import-linter (each when installed)
 	@if [ -x $(VBIN)/ruff ]; then $(VBIN)/ruff check .; else echo "make: ruff not installed, skipped"; fi

@@ -47,6 +47,7 @@ class EventMention:
     package_part: bool = False        # lists the contents of a package named before ("the measures include ...")
     anaphoric: bool = False           # "the talks", "the meeting": a bare definite that refers back
     proposed: bool = False            # found by the learned proposer, not by a rule
+    filled: frozenset[str] = frozenset()  # roles ("actors", "targets") taken from discourse defaults
 
 
 def _trigger_phrase(tok: Token) -> tuple[int, int]:
@@ -848,17 +849,17 @@ def _fill_sanction_roles(mentions: list[EventMention], actors: ActorIndex, rules
         if m.type != "sanction":
             continue
         if not m.actors and last_actors and not set(last_actors) & set(m.targets):
-            m.actors, m.confidence = last_actors, round(m.confidence - 0.15, 2)
+            m.actors, m.confidence, m.filled = last_actors, round(m.confidence - 0.15, 2), m.filled | {"actors"}
         elif not m.actors:
             ranked = sorted((c for c in counts if c not in m.targets), key=lambda c: -counts[c])
             if ranked and counts[ranked[0]] >= 2:
-                m.actors, m.confidence = (ranked[0],), round(m.confidence - 0.25, 2)
+                m.actors, m.confidence, m.filled = (ranked[0],), round(m.confidence - 0.25, 2), m.filled | {"actors"}
         if not m.targets and last_targets and not set(last_targets) & set(m.actors):
-            m.targets, m.confidence = last_targets, round(m.confidence - 0.15, 2)
+            m.targets, m.confidence, m.filled = last_targets, round(m.confidence - 0.15, 2), m.filled | {"targets"}
         elif not m.targets:
             ranked = sorted((c for c in counts if c not in m.actors), key=lambda c: -counts[c])
             if ranked:
-                m.targets, m.confidence = (ranked[0],), round(m.confidence - 0.2, 2)
+                m.targets, m.confidence, m.filled = (ranked[0],), round(m.confidence - 0.2, 2), m.filled | {"targets"}
         if m.actors and not m.headline:
             last_actors = m.actors
         if m.targets and not m.headline:

@@ -3,7 +3,7 @@
 A stored analysis is replaced unless it was produced by a *newer* version of the same rules. Versions
 compare by their numbers, not as strings ("v10" is newer than "v9"). Two versions with different names
 ("sanction_rules.v2" vs "diplomacy_rules.v5") cannot be ordered, so the incoming one is taken: the
-latest processing wins when nothing says it is older. A content hash after "+" ("rules.v2+3f9a0c1b2d")
+latest processing wins when nothing says it is older. A trailing content hash ("rules.v2+3f9a0c1b2d")
 tells builds apart but not their order, like semver build metadata: it is left out of the comparison.
 """
 
@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 
 _NUMBER = re.compile(r"\d+")
+_BUILD_HASH = re.compile(r"\+[0-9a-f]{8,}$")  # "rules.v2+3f9a0c1b2d": a content hash, not a component
 
 
 def _parse(version: str) -> tuple[str, tuple[int, ...]]:
     """("name.v#", (N,)): the text with every number replaced by '#', and the numbers in order."""
-    text = version.strip().casefold().split("+", 1)[0]
+    text = _BUILD_HASH.sub("", version.strip().casefold())
     return _NUMBER.sub("#", text), tuple(int(n) for n in _NUMBER.findall(text))
 
 

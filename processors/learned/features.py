@@ -8,6 +8,7 @@ import numpy as np
 from spacy.tokens import Span, Token
 
 from processors.actors import ActorIndex
+from processors.syntax import subject_of
 
 _SKIP_POS = frozenset({"PUNCT", "SPACE", "NUM", "SYM", "X"})
 _NEG = frozenset({"not", "n't", "no", "never", "neither", "nor", "without"})
@@ -94,7 +95,7 @@ def mention_vector(m) -> np.ndarray | None:
     return np.concatenate([doc.tensor[m.trigger.i], sent.mean(axis=0)]).astype(np.float64)
 
 
-SANCTIONERS = frozenset({"USA", "EU", "UN", "GBR", "CAN", "AUS", "JPN", "CHE", "NATO", "G7"})
+SANCTIONERS = frozenset({"USA", "EU", "UN"})  # the bodies behind most sanction programmes
 
 
 def _path_prep(tok: Token) -> str:
@@ -119,7 +120,8 @@ def party_features(m, code: str, tok: Token, rule_role: str, igo_codes: frozense
     attached, what the rules made of it, and what kind of party it is."""
     t = m.trigger
     head_verb = t if t.pos_ == "VERB" else next((h for h in t.ancestors if h.pos_ in ("VERB", "AUX")), t)
-    subj = [c for c in head_verb.children if c.dep_ in ("nsubj", "nsubjpass", "agent")]
+    # the subject as the rules read it: borrowed through infinitives and conjuncts ("was ready to put")
+    subj = subject_of(head_verb) + [c for c in head_verb.children if c.dep_ == "agent"]
     kind = "igo" if code in igo_codes else ("group" if "-" in code else "state")
     prep = _path_prep(tok)
     side = "before" if tok.i < t.i else "after"

@@ -26,6 +26,7 @@ from processors.learned.layer import (
     MAX_SENT_TOKENS,
     ROLE_CLASSES,
     LearnedModel,
+    assign_roles,
     occurrence_features,
     party_context,
     party_rows,
@@ -39,6 +40,7 @@ MIN_COUNT = 2
 RERANKER_C = 0.1
 PROPOSER_C = 0.5
 ROLES_C = 0.1
+CERTAINTY_C = 0.1
 # P(asserted) at which the reranker asserts an occurrence (rules' / proposer's), when it is fitted.
 DROP_THRESHOLD = {"sanction": 0.3, "diplomacy": 0.3, "sanction+proposed": 0.4, "diplomacy+proposed": 0.4}
 
@@ -136,6 +138,20 @@ def _matrix(rows: list[list[str]], index: dict[str, int]):
     return csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), len(index)))
 
 
+def _multiclass_weights(m, n_features: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and biases over all `n_classes` from a fitted LogisticRegression whose labels may miss
+    some (their bias is -20) or be two (sklearn then keeps one row: class 1 against class 0)."""
+    W = np.zeros((n_features, n_classes), dtype=np.float32)
+    b = np.full(n_classes, -20.0, dtype=np.float32)
+    coef, icpt = m.coef_, m.intercept_
+    if len(m.classes_) == 2:
+        coef, icpt = np.vstack([np.zeros_like(coef[0]), coef[0]]), np.array([0.0, icpt[0]])
+    for j, cls in enumerate(m.classes_):
+        W[:, cls] = coef[j][:n_features]
+        b[cls] = icpt[j]
+    return W, b
+
+
 def fit_proposer(rows, classes: list[str], c: float = PROPOSER_C) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
@@ -176,15 +192,8 @@ def fit_reranker(rows, c: float = RERANKER_C) -> LinearModel:
     m = LogisticRegression(C=c, solver="lbfgs", max_iter=3000)
     m.fit(X, y)
     n = len(index)
-    W = np.zeros((n, len(CERTAINTY_CLASSES)), dtype=np.float32)
-    D = np.zeros((X.shape[1] - n, len(CERTAINTY_CLASSES)), dtype=np.float32)
-    b = np.zeros(len(CERTAINTY_CLASSES), dtype=np.float32)
-    for j, cls in enumerate(m.classes_):
-        W[:, cls] = m.coef_[j][:n]
-        D[:, cls] = m.coef_[j][n:]
-        b[cls] = m.intercept_[j]
-    for cls in set(range(len(CERTAINTY_CLASSES))) - set(m.classes_):
-        b[cls] = -20.0
+    W, b = _multiclass_weights(m, X.shape[1], len(CERTAINTY_CLASSES))
+    W, D = W[:n], W[n:]
     if not dense:
         return LinearModel(CERTAINTY_CLASSES, index, W, b, multiclass=True)
     return LinearModel(CERTAINTY_CLASSES, index, W, b, True, D, mean.astype(np.float32), scale.astype(np.float32))
@@ -224,12 +233,14 @@ def occurrence_rows(p: Prepared, rules, model: LearnedModel, scorer):
 
     if p.resolved is None:
         return []
-    occs, probs = occurrences(p.doc, p.resolved, rules, p.item.published, model)
+    occs, probs = occurrences(p.doc, p.resolved, rules, p.item.published, model if model.proposer else None)
+    occs = assign_roles(occs, p.doc, p.resolved, rules.igo_codes, model)
     preds = [_pred_dict(o) for o in occs]
     matched = label_matches(scorer, list(p.item.events), preds, p.item.text)
     label = [(matched[i].get("certainty") or "asserted") if i in matched else "none" for i in range(len(occs))]
     sent_index = {s.start: i for i, s in enumerate(p.doc.sents)}
-    return [(occurrence_features(occs, k, probs, model.proposer.classes, len(sent_index), sent_index),
+    classes = model.proposer.classes if model.proposer else ()
+    return [(occurrence_features(occs, k, probs, classes, len(sent_index), sent_index),
              mention_vector(occs[k].first), label[k]) for k in range(len(occs))]
 
 
@@ -264,25 +275,27 @@ def fit_roles(rows, c: float = ROLES_C) -> LinearModel:
     index = _vocab(feats)
     y = np.array([ROLE_CLASSES.index(lab) for _, lab in rows])
     m = LogisticRegression(C=c, max_iter=2000).fit(_matrix(feats, index), y)
-    W = np.zeros((len(index), len(ROLE_CLASSES)), dtype=np.float32)
-    b = np.full(len(ROLE_CLASSES), -20.0, dtype=np.float32)
-    for j, cls in enumerate(m.classes_):
-        W[:, cls] = m.coef_[j]
-        b[cls] = m.intercept_[j]
+    W, b = _multiclass_weights(m, len(index), len(ROLE_CLASSES))
     return LinearModel(ROLE_CLASSES, index, W, b, multiclass=True)
 
 
-def fit(prepared: list[Prepared], rules, scorer, candidates: bool = False, inner_folds: int = 3,
-        log=print) -> LearnedModel:
-    """The role model; with `candidates` also the proposer and the reranker, the reranker fitted on
-    occurrences coded with out-of-fold proposers (so it learns how far to trust proposals on text the
-    proposer has not seen). Cross-validation showed the latter two cost more than they gain
-    (`make eval-cv` prints both), so `make train` ships the role model only."""
+def fit(prepared: list[Prepared], rules, scorer, candidates: bool = False, certainty: bool = False,
+        inner_folds: int = 3, log=print) -> LearnedModel:
+    """The role model; with `certainty` also a certainty model (fitted on the occurrences that code a
+    gold event); with `candidates` the proposer and the reranker, the reranker fitted on occurrences
+    coded with out-of-fold proposers (so it learns how far to trust proposals on text the proposer
+    has not seen). Cross-validation on train/ found no gain from the last three (`make eval
+    EVAL_ARGS=--variants` prints them), so `make train` ships the role model only."""
     r_rows = [r for p in prepared for r in role_rows(p, rules, scorer)]
     log(f"  role rows {len(r_rows)}: " + ", ".join(f"{c} {n}" for c, n in sorted(Counter(r[-1] for r in r_rows).items())))
     roles = fit_roles(r_rows)
+    certainty_model = None
+    if certainty:
+        c_rows = [r for p in prepared for r in occurrence_rows(p, rules, LearnedModel(None, None, roles), scorer)
+                  if r[-1] != "none"]
+        certainty_model = fit_reranker(c_rows, c=CERTAINTY_C)
     if not candidates:
-        return LearnedModel(None, None, roles)
+        return LearnedModel(None, None, roles, certainty_model)
     classes = _classes()
     anc = anchors(prepared)
     by_item = {id(p): sentence_rows(p, rules) for p in prepared}
@@ -292,12 +305,12 @@ def fit(prepared: list[Prepared], rules, scorer, candidates: bool = False, inner
         inner = [p for p in prepared if fold_of(p.item.id, inner_folds) != k]
         held = [p for p in prepared if fold_of(p.item.id, inner_folds) == k]
         prop_k = fit_proposer([r for p in inner for r in by_item[id(p)]], classes)
-        m_k = LearnedModel(prop_k, None, roles, anc, DROP_THRESHOLD)
+        m_k = LearnedModel(prop_k, None, roles, None, anc, DROP_THRESHOLD)
         for p in held:
             occ_rows.extend(occurrence_rows(p, rules, m_k, scorer))
     log(f"  reranker rows {len(occ_rows)}: " + ", ".join(f"{c} {n}" for c, n in
                                                         sorted(Counter(r[-1] for r in occ_rows).items())))
-    return LearnedModel(proposer, fit_reranker(occ_rows), roles, anc, DROP_THRESHOLD)
+    return LearnedModel(proposer, fit_reranker(occ_rows), roles, None, anc, DROP_THRESHOLD)
 
 
 def predict(prepared: list[Prepared], rules, nlp_name: str) -> dict[str, list[dict]]:

@@ -36,3 +36,13 @@ def test_versions_of_different_rules_are_not_ordered():
 ])
 def test_incoming_wins_unless_the_stored_rules_are_newer(incoming, stored, wins):
     assert incoming_wins(incoming, stored) is wins
+
+
+@pytest.mark.parametrize(("incoming", "stored", "wins"), [
+    ("newsmon-rules.v2+1a2b3c4d5e", "newsmon-rules.v2+9f8e7d6c5b", True),  # another build: latest wins
+    ("newsmon-rules.v2+9f8e7d6c5b", "newsmon-rules.v2+1a2b3c4d5e", True),
+    ("newsmon-rules.v1+77aa00bb11", "newsmon-rules.v2+1a2b3c4d5e", False),  # the name's number still orders
+    ("newsmon-rules.v3+000000000f", "newsmon-rules.v2+9999999999", True),
+])
+def test_a_content_hash_after_plus_tells_builds_apart_but_does_not_order_them(incoming, stored, wins):
+    assert incoming_wins(incoming, stored) is wins

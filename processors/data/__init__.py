@@ -1,0 +1,1 @@
+"""Rules data: lexicons and gazetteers (JSON), and the learned model (model/)."""

@@ -1,0 +1,1 @@
+"""The learned layer's weights, written by `make train`."""
