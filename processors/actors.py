@@ -72,7 +72,7 @@ _TITLE_MODIFIERS = frozenset({"foreign", "deputy", "vice", "prime", "defence", "
 
 def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | None:
     """Country of an official from the title phrase right before the name ("Russian Foreign Minister
-    Sergey Lavrov", "U.S. Secretary of State Antony Blinken") or an apposition after it.
+    Sergey Lavrov", "French Foreign Minister Claire Dumas") or an apposition after it.
 
     Only the contiguous title phrase counts, so "Bush signs Syria sanctions order President Bush"
     does not make Bush Syrian."""

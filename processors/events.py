@@ -164,7 +164,7 @@ _SANCTION_HOLDERS = frozenset({"legislation", "law", "bill", "package", "order",
 def _sanction_subtype(tok: Token, verb: Token | None, rules: Rules) -> str:
     s = rules.sanction
     if _headline(tok) and (verb is None or verb.pos_ == "PROPN"):
-        # title case hides verbs from the tagger: "Obama Lifts Decades-old Vietnam Arms Embargo"
+        # title case hides verbs from the tagger: "Ottawa Eases Long-Standing Cuba Trade Curbs"
         for t in tok.doc[max(0, tok.i - 5):tok.i]:
             low = t.lemma_.lower() if t.pos_ == "VERB" else t.lower_.rstrip("s")
             if low in s["lift_verbs"]:
@@ -228,7 +228,7 @@ def _sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorInde
             acts = _role_codes([s for s in subj if s != tok], actors, rules, None, firms=False)
             if not acts and subj and any(actors.tok_firm[x.i] for s_ in subj for x in s_.subtree):
                 return ["<firm>"], targets  # a company's commercial "sanctions" are not sanctions
-    # "sanctions imposed by the U.S. and EU": a participle on the noun names the actor
+    # "curbs imposed by Canada and Japan": a participle on the noun names the actor
     for c in tok.children:
         if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB":
             agent = _role_codes(agent_of(c), actors, rules)
@@ -427,7 +427,7 @@ def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
             return "negotiation"
         return sub
     if tok.lower_ == "visiting" and tok.dep_ in ("amod", "acl", "compound") and tok.head.pos_ in ("PROPN", "NOUN"):
-        return "visit"  # "visiting Iraqi Deputy Prime Minister Barham Salih said ..."
+        return "visit"  # "visiting Chilean Foreign Minister Ana Ruiz told ..."
     if tok.pos_ == "VERB" and lem in ("speak", "address"):
         # "spoke at the UN General Assembly": taking part in an IGO session
         venues = prep_objects(tok, frozenset({"at", "before", "to"})) + [c for c in tok.children if c.dep_ == "dobj"]

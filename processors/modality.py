@@ -86,7 +86,7 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
             if c.dep_ == "prt" and f"{lem} {cl}" in m["negation_verbs"]:
                 return "negated", f"{lem} {cl}"
         if t.dep_ == "pcomp" and t.head.lower_ in ("toward", "towards"):
-            hyp = hyp or "toward"  # "a step toward easing a ban"
+            hyp = hyp or "toward"  # "a move toward relaxing the curbs"
         if t.dep_ in ("advcl", "acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
                 and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) \
                 and t.head.lemma_.lower() not in _DECIDED:
