@@ -4,8 +4,8 @@ occurrence whether it is a new event and how certain (numpy only; weights in pro
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 

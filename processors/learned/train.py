@@ -279,6 +279,10 @@ def fit_roles(rows, c: float = ROLES_C) -> LinearModel:
     return LinearModel(ROLE_CLASSES, index, W, b, multiclass=True)
 
 
+def _label_counts(rows) -> str:
+    return ", ".join(f"{c} {n}" for c, n in sorted(Counter(r[-1] for r in rows).items()))
+
+
 def fit(prepared: list[Prepared], rules, scorer, candidates: bool = False, certainty: bool = False,
         inner_folds: int = 3, log=print) -> LearnedModel:
     """The role model; with `certainty` also a certainty model (fitted on the occurrences that code a
@@ -287,7 +291,7 @@ def fit(prepared: list[Prepared], rules, scorer, candidates: bool = False, certa
     has not seen). Cross-validation on train/ found no gain from the last three (`make eval
     EVAL_ARGS=--variants` prints them), so `make train` ships the role model only."""
     r_rows = [r for p in prepared for r in role_rows(p, rules, scorer)]
-    log(f"  role rows {len(r_rows)}: " + ", ".join(f"{c} {n}" for c, n in sorted(Counter(r[-1] for r in r_rows).items())))
+    log(f"  role rows {len(r_rows)}: " + _label_counts(r_rows))
     roles = fit_roles(r_rows)
     certainty_model = None
     if certainty:
@@ -308,8 +312,7 @@ def fit(prepared: list[Prepared], rules, scorer, candidates: bool = False, certa
         m_k = LearnedModel(prop_k, None, roles, None, anc, DROP_THRESHOLD)
         for p in held:
             occ_rows.extend(occurrence_rows(p, rules, m_k, scorer))
-    log(f"  reranker rows {len(occ_rows)}: " + ", ".join(f"{c} {n}" for c, n in
-                                                        sorted(Counter(r[-1] for r in occ_rows).items())))
+    log(f"  reranker rows {len(occ_rows)}: " + _label_counts(occ_rows))
     return LearnedModel(proposer, fit_reranker(occ_rows), roles, None, anc, DROP_THRESHOLD)
 
 

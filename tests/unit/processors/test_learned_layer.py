@@ -80,9 +80,9 @@ class _Scorer:
 
 
 def _corpus(nlp, rules):
+    from processors.actors import resolve_doc
     from processors.learned.corpus import GoldItem
     from processors.learned.train import Prepared
-    from processors.actors import resolve_doc
 
     texts = [
         ("Ottawa slapped sanctions on Minsk over the crackdown.", "sanctions", "CAN", "BLR"),
