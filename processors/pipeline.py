@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from processors.actors import resolve_doc
 from processors.codes import codes_for
+from processors.coreference import resolve_references
 from processors.dates import resolve_date
 from processors.events import detect_events
 from processors.language import detect_language
@@ -87,6 +88,13 @@ def _future(tok) -> bool:
         any(c.lower_ in ("will", "'ll") for c in tok.children)
 
 
+def resolve_actors(doc: Doc, rules: Rules):
+    """Entity mentions resolved to codes, then phrases that refer back to parties ("the two countries")."""
+    resolved = resolve_doc(doc, rules)
+    resolve_references(doc, resolved, rules)
+    return resolved
+
+
 def occurrences(doc: Doc, resolved, rules: Rules, published, model=None):
     """The rules' mentions merged into occurrences, and with `model` the proposer's candidates merged
     among themselves (never into a rule's occurrence: the reranker judges them apart), in text
@@ -119,7 +127,7 @@ def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> An
     base = dict(article_id=article.id, model=model_name, rules_version=rules.version)
     if not doc.has_annotation("DEP"):
         return Analysis(language="und", **base)
-    resolved = resolve_doc(doc, rules)
+    resolved = resolve_actors(doc, rules)
     entities, mentions = _entities(article.id, resolved)
     published = article.published.date() if article.published else None
     events = []

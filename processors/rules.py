@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -77,6 +77,7 @@ class Rules:
     diplomacy_nouns: Mapping[str, str]
     diplomacy: Mapping[str, Any]
     modality: Mapping[str, frozenset[str]]
+    coreference: Mapping[str, frozenset[str]] = field(default_factory=dict)  # words that refer back to parties
     model: Any = None                      # processors.learned.layer.LearnedModel, or None: rules only
 
 
@@ -151,5 +152,6 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
         diplomacy_nouns=_frozen(dip["nouns"]),
         diplomacy=_frozen(diplomacy),
         modality=_frozen(modality),
+        coreference=_frozen({k: _fs(v) for k, v in gaz["coreference"].items() if not k.startswith("_")}),
         model=load_model(model_raw),
     )

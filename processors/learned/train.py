@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from processors.actors import resolve_doc
 from processors.learned.corpus import GoldItem, parse_cached, read_gold
 from processors.learned.features import mention_vector, sentence_features
 from processors.learned.layer import (
@@ -64,10 +63,10 @@ class Prepared:
 
 
 def prepare(items: list[GoldItem], nlp, rules, cache: Path) -> list[Prepared]:
-    from processors.pipeline import parse_batch
+    from processors.pipeline import parse_batch, resolve_actors
 
     docs = parse_cached(nlp, items, cache, lambda n, texts: parse_batch(n, texts))
-    return [Prepared(i, d, resolve_doc(d, rules) if d.has_annotation("DEP") else None)
+    return [Prepared(i, d, resolve_actors(d, rules) if d.has_annotation("DEP") else None)
             for i, d in zip(items, docs, strict=True)]
 
 
