@@ -50,7 +50,8 @@ def _f1(tp: int, n_pred: int, n_gold: int) -> float:
 
 
 def figures(rows: list[dict]) -> dict:
-    out = {}
+    """Per type (precision, recall, F1) of the summed counts, and "macro": the mean of the two F1."""
+    out: dict = {}
     for t in TYPES:
         tp, n_p, n_g = (sum(r[t][i] for r in rows) for i in range(3))
         out[t] = (tp / n_p if n_p else 0.0, tp / n_g if n_g else 0.0, _f1(tp, n_p, n_g))
@@ -61,7 +62,7 @@ def figures(rows: list[dict]) -> dict:
 def bootstrap(rows: list[dict], n: int = 1000, seed: int = 2026) -> dict:
     """95% intervals of each type's F1 and the macro F1, resampling items with replacement."""
     rng = random.Random(seed)
-    draws = {k: [] for k in (*TYPES, "macro")}
+    draws: dict[str, list[float]] = {k: [] for k in (*TYPES, "macro")}
     for _ in range(n):
         sample = [rows[rng.randrange(len(rows))] for _ in rows]
         f = figures(sample)
@@ -86,7 +87,7 @@ def cross_validate(eval_dir: Path, nlp, name: str, base, scorer, cache: Path, va
     items = [i for f in TRAIN_FILES for i in read_gold(eval_dir / f)]
     prepared = prepare(items, nlp, base, cache)
     gold, texts = _gold_maps(items)
-    runs = {"CV rules+learned": {}}
+    runs: dict[str, dict[str, bool]] = {"CV rules+learned": {}}
     if variants:
         runs |= {"CV +certainty (not shipped)": {"certainty": True},
                  "CV +candidates (not shipped)": {"candidates": True}}

@@ -56,7 +56,8 @@ def _window(tok: Token, width: int) -> list[str]:
 
 
 def _chain(tok: Token, limit: int = 6) -> list[Token]:
-    out, cur = [], tok
+    out: list[Token] = []
+    cur = tok
     while cur.head != cur and len(out) < limit:
         out.append(cur.head)
         cur = cur.head

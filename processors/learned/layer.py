@@ -167,6 +167,7 @@ def rerank(occs, doc: Doc, probs: dict[int, np.ndarray], model: LearnedModel):
     for the proposer's candidates); otherwise it is kept as hypothetical or negated unless P(none)
     is the largest. At most one per trigger word and type: candidates of several subtypes on one
     word compete."""
+    assert model.reranker is not None and model.proposer is not None
     sent_index = {s.start: i for i, s in enumerate(doc.sents)}
     n = len(sent_index)
     none = CERTAINTY_CLASSES.index("none")
@@ -192,11 +193,12 @@ def sanction_parties(doc: Doc, actors: ActorIndex, occ) -> dict[str, Token | Non
     """Candidate parties of a sanction occurrence: each code named in its evidence sentence (at the
     mention nearest the trigger), and the codes the rules gave it from elsewhere (token None)."""
     f = occ.first
-    out: dict[str, Token | None] = {}
+    near: dict[str, Token] = {}
     for t in f.sent:
         for c in actors.codes_at(t.i):
-            if c not in out or abs(t.i - f.trigger.i) < abs(out[c].i - f.trigger.i):
-                out[c] = t
+            if c not in near or abs(t.i - f.trigger.i) < abs(near[c].i - f.trigger.i):
+                near[c] = t
+    out: dict[str, Token | None] = dict(near)
     for c in list(occ.actors) + list(occ.targets):
         out.setdefault(c, None)
     return out

@@ -39,11 +39,12 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-s))
 
     def to_json(self) -> dict:
-        names = sorted(self.index, key=self.index.get)
+        names = sorted(self.index, key=lambda n: self.index[n])
         out = {"classes": list(self.classes), "multiclass": self.multiclass,
                "bias": [round(float(b), 5) for b in self.bias],
                "features": {n: [round(float(w), 5) for w in self.weights[self.index[n]]] for n in names}}
         if self.dense is not None:
+            assert self.dense_mean is not None and self.dense_scale is not None
             out["dense"] = {"weights": np.round(self.dense, 5).tolist(),
                             "mean": np.round(self.dense_mean, 5).tolist(),
                             "scale": np.round(self.dense_scale, 5).tolist()}

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from spacy.tokens import Doc
 
+from processors.actors import ActorIndex
 from processors.learned.corpus import GoldItem, parse_cached, read_gold
 from processors.learned.features import mention_vector, sentence_features
 from processors.learned.layer import (
@@ -46,6 +48,8 @@ DROP_THRESHOLD = {"sanction": 0.3, "diplomacy": 0.3, "sanction+proposed": 0.4, "
 
 def load_scorer(eval_dir: Path):
     spec = importlib.util.spec_from_file_location("newsmon_gold_score", eval_dir / "score.py")
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"no scorer at {eval_dir / 'score.py'}")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -58,8 +62,8 @@ def fold_of(item_id: str, folds: int = FOLDS) -> int:
 @dataclass
 class Prepared:
     item: GoldItem
-    doc: object
-    resolved: object
+    doc: Doc
+    resolved: ActorIndex | None  # None: not English, no parse
 
 
 def prepare(items: list[GoldItem], nlp, rules, cache: Path) -> list[Prepared]:
