@@ -53,13 +53,10 @@ def _diplomacy_subtype(tok: Token, rules: Rules) -> str | None:
     if tok.pos_ == "VERB":
         deals = [c for c in tok.children if c.dep_ == "dobj"
                  and rules.diplomacy_nouns.get(c.lemma_.lower()) == "agreement_signed"]
-        if lem in _BROKERING and deals:
+        if lem in rules.diplomacy["brokering_verbs"] and deals:
             return "agreement_signed"  # "Qatar mediated a truce between ...": the deal was reached
         return rules.diplomacy_verbs.get(lem)
     return None
-
-
-_BROKERING = frozenset({"broker", "mediate", "negotiate", "facilitate", "arrange"})
 
 
 def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, rules: Rules) -> bool:
@@ -69,10 +66,10 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     mods = {c.lemma_.lower() for c in list(tok.children) + [tok.head] if c.pos_ != "VERB"}
     if mods & d["domestic_cues"]:
         return False
-    if lem in ("meet", "host") and any(o.lemma_.lower() in _BUSINESS for o in
+    if lem in ("meet", "host") and any(o.lemma_.lower() in d["business_nouns"] for o in
                                        [c for c in tok.children if c.dep_ == "dobj"]
                                        + prep_objects(tok, frozenset({"with"}))):
-        return False  # meeting chief executives, bankers or unions is not diplomacy
+        return False  # meeting chief executives, bankers, unions, troops or crowds is not diplomacy
     if any(c.lower_ == "times" and c.dep_ == "npadvmod" for c in tok.children) or \
             (tok.tag_ == "NNS" and tok.head.lower_ == "as" and tok.head.head.lower_ != "such" and False) or \
             (tok.tag_ == "NNS" and tok.dep_ == "pobj" and tok.head.lower_ == "as"
@@ -137,17 +134,6 @@ def _accept_diplomacy(tok: Token, subtype: str, sent: Span, actors: ActorIndex, 
     return True
 
 
-_BUSINESS = frozenset({"executive", "ceo", "chief", "businessman", "businessmen", "banker", "investor",
-                       "union", "company", "firm", "industry", "shareholder", "employee", "worker", "reporter",
-                       "journalist", "student", "lawmaker", "senator", "governor", "mayor", "supporter", "voter",
-                       # a leader meeting troops, crowds or victims is no diplomatic meeting
-                       "troop", "troops", "soldier", "sailor", "personnel", "crowd", "resident", "refugee",
-                       "victim", "family", "survivor", "veteran", "protester", "activist", "community"})
-_NON_OFFICIAL = frozenset({"team", "player", "fan", "tourist", "student", "company", "firm", "investor",
-                           "executive", "family", "star", "band", "athlete", "pilgrim", "worker", "crew",
-                           "squad", "club", "artist", "singer", "actor", "scientist", "ceo", "buyer"})
-
-
 def _agree_is_agreement(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
     """"Pakistan and India agreed to reopen a rail link": two parties agree on a joint course.
 
@@ -177,7 +163,7 @@ def _official_visitor(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
         heads += subject_of(verb)
     if tok.dep_ == "acl":
         heads.append(tok.head)
-    return not any(h.lemma_.lower() in _NON_OFFICIAL for h in heads)
+    return not any(h.lemma_.lower() in rules.diplomacy["non_official_nouns"] for h in heads)
 
 
 def _domestic_trip(tok: Token, acts: list[str], actors: ActorIndex) -> bool:
@@ -193,10 +179,6 @@ def _named_places(tok: Token) -> bool:
     return any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in top.subtree)
 
 
-_BLOC_WORDS = frozenset({"bloc", "alliance", "organisation", "organization", "member", "leader", "union",
-                         "group", "grouping", "body"})
-
-
 def _salient_igo(actors: ActorIndex, rules: Rules) -> str | None:
     """The international body the article names most (at least twice), if any."""
     counts: dict[str, int] = {}
@@ -207,15 +189,12 @@ def _salient_igo(actors: ActorIndex, rules: Rules) -> str | None:
     return best if best and counts[best] >= 2 else None
 
 
-_TREATY = frozenset({"treaty", "protocol", "convention", "accord", "pact"})
-
-
 def _has_partner(tok: Token, rules: Rules) -> bool:
     """A one-state agreement or negotiation still counts with a named counterpart or a treaty:
     "negotiating with other Gulf countries", "Russia's signing of the Kyoto treaty", "peace talks"."""
     d = rules.diplomacy
     words = {c.lemma_.lower() for c in tok.subtree} | {tok.lemma_.lower()}
-    if prep_objects(tok, frozenset({"with"})) or words & _TREATY:
+    if prep_objects(tok, frozenset({"with"})) or words & d["treaty_nouns"]:
         return True
     return bool({c.lemma_.lower() for c in tok.children} & d["negotiation_modifiers"])
 
@@ -236,7 +215,7 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
             if not acts:
                 continue  # the doer must be a state or an international body
             if not targets and any(o.lemma_.lower() in rules.diplomacy["other_needs_recipient"]
-                                   for o in act_objects(tok)):
+                                   for o in act_objects(tok, rules)):
                 continue  # a letter or a complaint is diplomatic only when addressed to another party
         else:
             subtype = _diplomacy_subtype(tok, rules)
@@ -248,7 +227,7 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
             parts = participants(tok, sent, actors, rules)
             igo = any(p in rules.igo_codes for p in parts)
             if not igo and len(parts) < 2 and subtype in ("summit", "joint_statement", "meeting_or_talks") \
-                    and any(t.lemma_.lower() in _BLOC_WORDS for t in tok.subtree) or \
+                    and any(t.lemma_.lower() in rules.diplomacy["bloc_words"] for t in tok.subtree) or \
                     not igo and len(parts) < 2 and subtype in ("summit", "joint_statement"):
                 main_igo = _salient_igo(actors, rules)
                 if main_igo:
@@ -258,7 +237,8 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
                 continue
             if not parts:
                 continue
-            if tok.pos_ == "VERB" and tok.lemma_.lower() in _BROKERING and subtype == "agreement_signed":
+            if tok.pos_ == "VERB" and tok.lemma_.lower() in rules.diplomacy["brokering_verbs"] \
+                    and subtype == "agreement_signed":
                 mediators = role_codes(subject_of(tok), actors, rules, firms=False)
                 parts = [p for p in parts if p not in mediators] + mediators  # the mediator goes last
             acts, targets = parts, []
@@ -280,6 +260,6 @@ def detect_diplomacy(sent: Span, actors: ActorIndex, rules: Rules,
         conf = 0.7 + (0.1 if len(acts) + len(targets) >= 2 else 0.0)
         out.append(EventMention("diplomacy", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 trigger_phrase(tok), sent, round(conf, 2), headline=is_headline(tok), why=why,
-                                background=is_background(tok),
+                                background=is_background(tok, rules),
                                 anaphoric=subtype == "meeting_or_talks" and bare_definite(tok, actors, rules)))
     return out

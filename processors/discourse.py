@@ -21,15 +21,10 @@ def bare_definite(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
     return not role_codes(own, actors, rules, full=True)
 
 
-_CONTAINS = frozenset({"include", "comprise", "involve", "contain"})
-PACKAGE_NOUNS = frozenset({"measure", "step", "sanction", "package", "penalty", "action", "option",
-                            "countermeasure", "response", "retaliation"})
-
-
-def lists_package(chain: list[Token]) -> bool:
+def lists_package(chain: list[Token], rules: Rules) -> bool:
     """"The measures include imposing restrictions on ...": the mention spells out a package."""
-    return any(t.lemma_.lower() in _CONTAINS and t.pos_ == "VERB"
-               and any(c.dep_ == "nsubj" and c.lemma_.lower() in PACKAGE_NOUNS for c in t.children)
+    return any(t.lemma_.lower() in rules.sanction["package_verbs"] and t.pos_ == "VERB"
+               and any(c.dep_ == "nsubj" and c.lemma_.lower() in rules.sanction["package_nouns"] for c in t.children)
                for t in chain[1:])
 
 

@@ -87,4 +87,4 @@ def mention_for(tok: Token, type_: str, subtype: str, sent: Span, actors: ActorI
         return None
     certainty, why = certainty_with_reason(tok, sent, rules)
     return EventMention(type_, subtype, tuple(acts), tuple(targets), certainty, tok, trigger_phrase(tok),
-                        sent, 0.5, headline=is_headline(tok), why=why, background=is_background(tok))
+                        sent, 0.5, headline=is_headline(tok), why=why, background=is_background(tok, rules))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
+from processors.rules import Rules
 from processors.syntax import first_verb, governing_chain
 
 
@@ -47,16 +48,13 @@ def context_words(sent: Span, tok: Token, width: int = 6) -> set[str]:
     return {t.lower_ for t in doc[lo:hi]}
 
 
-_EARLIER = frozenset({"already", "previously", "earlier", "once", "formerly", "before"})
-
-
-def is_background(tok: Token) -> bool:
+def is_background(tok: Token, rules: Rules) -> bool:
     """An act the text tells as earlier than the news: "already sanctioned", "had imposed",
     "has been stepping up", "sanctions imposed in 2014"."""
     verb = tok if tok.pos_ == "VERB" else first_verb(governing_chain(tok)[0][1:])
     for t in [tok] + ([verb] if verb is not None else []):
         kids = list(t.children)
-        if any(c.lower_ in _EARLIER and c.dep_ == "advmod" for c in kids):
+        if any(c.lower_ in rules.modality["earlier_adverbs"] and c.dep_ == "advmod" for c in kids):
             return True
         if any(c.lower_ == "had" and c.dep_ == "aux" for c in kids):
             return True

@@ -19,8 +19,6 @@ from processors.syntax import (
     subtree_codes,
 )
 
-TARGET_PREPS = frozenset({"on", "against", "upon", "to", "towards"})
-
 
 def modifier_tokens(tok: Token) -> list[Token]:
     return [c for c in tok.children if c.dep_ in ("compound", "amod", "poss", "nmod", "npadvmod")]
@@ -89,9 +87,6 @@ def role_codes(tokens: list[Token], actors: ActorIndex, rules: Rules, exclude=No
     return out
 
 
-_HOSTING = frozenset({"welcome", "host", "receive", "invite", "greet"})
-
-
 def visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str], list[str]]:
     lem = tok.lemma_.lower()
     if tok.pos_ == "VERB" or tok.lower_ == "visiting":
@@ -111,7 +106,7 @@ def visit_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[str]
     targets = role_codes(prep_objects(tok, frozenset({"to", "in"})), actors, rules, set(acts))
     mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod")]
     verb = first_verb(governing_chain(tok)[0][1:])
-    if not acts and verb is not None and verb.lemma_.lower() in _HOSTING:
+    if not acts and verb is not None and verb.lemma_.lower() in rules.diplomacy["hosting_verbs"]:
         # "Nyusi welcomes Kagame to Pemba for a working visit": the object visits the subject
         acts = role_codes([c for c in verb.children if c.dep_ == "dobj"], actors, rules)
         targets = targets or role_codes(subject_of(verb), actors, rules, set(acts))
@@ -165,7 +160,7 @@ def other_act_roles(tok: Token, actors: ActorIndex, rules: Rules) -> tuple[list[
         return [body], role_codes(members, actors, rules, {body}, firms=False)
     if tok.pos_ == "VERB":
         acts = role_codes(agent_of(tok) or subject_of(tok), actors, rules, firms=False)
-        objs = act_objects(tok) + prep_objects(tok, frozenset({"to", "against", "with", "from"}))
+        objs = act_objects(tok, rules) + prep_objects(tok, frozenset({"to", "against", "with", "from"}))
     else:
         verb = first_verb(governing_chain(tok)[0][1:])
         owner = [c for c in tok.children if c.dep_ == "poss"]

@@ -72,6 +72,8 @@ class Rules:
     office_full: Mapping[str, str]
     office_surnames: Mapping[str, str]
     companies: Mapping[str, str]           # state-linked firms often named as sanction targets
+    title_modifiers: frozenset[str]        # words that may stand in an official's title phrase
+    sanctioners: frozenset[str]            # codes that usually impose sanctions rather than suffer them
     sanction: Mapping[str, Any]              # word lists as frozensets; verb_objects as a table
     diplomacy_verbs: Mapping[str, str]
     diplomacy_nouns: Mapping[str, str]
@@ -128,7 +130,7 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
     dip = lex["diplomacy"]
     diplomacy = {k: (_fs(v) if isinstance(v, list) else v) for k, v in dip.items()
                  if k not in ("verbs", "nouns")}
-    modality = {k: _fs(v) for k, v in lex["modality"].items()}
+    modality = {k: _fs(v) for k, v in lex["modality"].items() if not k.startswith("_")}
     office = gaz["office_holders"]
     return Rules(
         version=full,
@@ -146,6 +148,8 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
         office_full=_frozen(office["full"]),
         office_surnames=_frozen(office["surnames"]),
         companies=_frozen(gaz["companies"]),
+        title_modifiers=_fs(gaz["title_modifiers"]),
+        sanctioners=frozenset(gaz["usual_sanctioners"]),
         sanction=_frozen(sanction),
         diplomacy_verbs=_frozen(dip["verbs"]),
         diplomacy_nouns=_frozen(dip["nouns"]),

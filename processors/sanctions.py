@@ -6,10 +6,10 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from processors.actors import ActorIndex
-from processors.discourse import PACKAGE_NOUNS, lists_package
+from processors.discourse import lists_package
 from processors.mentions import EventMention, context_words, is_background, is_headline, trigger_phrase
 from processors.modality import certainty_with_reason
-from processors.roles import TARGET_PREPS, modifier_tokens, role_codes
+from processors.roles import modifier_tokens, role_codes
 from processors.rules import Rules
 from processors.sanction_acts import relief_noun, verb_object_subtype
 from processors.syntax import (
@@ -30,7 +30,8 @@ def _sanction_trigger(tok: Token, rules: Rules) -> str | None:
     prev = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
     if tok.pos_ == "VERB" and lem in s["verbs"]:
         return "verb"
-    if tok.dep_ == "compound" and tok.head.lemma_.lower() not in _SANCTION_HOLDERS:
+    # a compound "sanctions" names a sanction only on a noun that can carry one ("new sanctions legislation")
+    if tok.dep_ == "compound" and tok.head.lemma_.lower() not in s["compound_holders"]:
         return None  # "sanctions fears", "sanctions regime" background, "sanctions expert"
     if tok.pos_ in ("NOUN", "PROPN", "VERB"):
         if lem in s["strong_nouns"] or low in s["strong_nouns"] or f"{prev} {lem}" in s["strong_nouns"]:
@@ -40,11 +41,6 @@ def _sanction_trigger(tok: Token, rules: Rules) -> str | None:
         if lem in s["weak_nouns"] and tok.pos_ == "NOUN":
             return "weak"
     return None
-
-
-# Nouns that carry a sanction when "sanctions" modifies them ("new sanctions legislation").
-_SANCTION_HOLDERS = frozenset({"legislation", "law", "bill", "package", "order", "measure", "resolution",
-                               "act", "list", "designation", "program", "programme"})
 
 
 def _sanction_subtype(tok: Token, verb: Token | None, rules: Rules) -> str:
@@ -94,10 +90,11 @@ def sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorIndex
             return ["<firm>"], targets
         return acts, targets
     # prepositional targets on the noun, then on the verb
-    targets = role_codes(prep_objects(tok, TARGET_PREPS), actors, rules, full=True)
+    targets = role_codes(prep_objects(tok, rules.sanction["target_preps"]), actors, rules, full=True)
     if verb is not None and not targets:
         # not the phrase of the trigger itself: "added to the Commerce Department's entity list"
-        own = [o for o in prep_objects(verb, TARGET_PREPS) if not o.left_edge.i <= tok.i <= o.right_edge.i]
+        own = [o for o in prep_objects(verb, rules.sanction["target_preps"])
+               if not o.left_edge.i <= tok.i <= o.right_edge.i]
         targets = role_codes(own, actors, rules, full=True)
         if not targets and verb.lemma_.lower() in ("hit", "target", "punish", "slap", "threaten", "warn"):
             targets = role_codes([c for c in verb.children if c.dep_ == "dobj" and c != tok], actors, rules)
@@ -107,7 +104,7 @@ def sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorIndex
             acts = role_codes(agent_of(verb), actors, rules)
             if not targets:
                 targets = role_codes([s for s in subj if s != tok], actors, rules)
-        elif verb.lemma_.lower() in _SUFFER:
+        elif verb.lemma_.lower() in rules.sanction["suffer_verbs"]:
             # "Russia faced U.S.-EU sanctions": the subject is the target
             targets = targets or role_codes([s for s in subj if s != tok], actors, rules)
         else:
@@ -123,28 +120,22 @@ def sanction_roles(tok: Token, verb: Token | None, kind: str, actors: ActorIndex
                     # "China remains under an embargo imposed by ...": the subject is the target
                     targets = role_codes(subject_of(verb), actors, rules)
                 acts = agent
-            targets = targets or role_codes(prep_objects(c, TARGET_PREPS), actors, rules)
+            targets = targets or role_codes(prep_objects(c, rules.sanction["target_preps"]), actors, rules)
     # noun modifiers: "U.S. sanctions" (actor) vs "Iran sanctions" (target)
+    about = rules.sanction["about_modifiers"]
     for m in modifier_tokens(tok):
-        if m.lower_ in _ABOUT or (m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-"
-                                  and m.doc[m.i + 2].lower_ in _ABOUT):
+        if m.lower_ in about or (m.i + 2 < len(m.doc) and m.doc[m.i + 1].text == "-"
+                                 and m.doc[m.i + 2].lower_ in about):
             continue  # "Ukraine-related sanctions" are about Ukraine, not on it
         for code in role_codes([m], actors, rules):
             if code in acts or code in targets:
                 continue
-            if targets or code in rules.igo_codes or code in _SANCTIONERS:
+            if targets or code in rules.igo_codes or code in rules.sanctioners:
                 acts.append(code)
             else:
                 targets.append(code)
     targets = [t for t in targets if t not in acts] or targets
     return acts, targets
-
-
-_AUTHORISE = frozenset({"face", "risk", "approve", "authorize", "authorise", "ok", "okay", "endorse", "win",
-                        "urge", "seek", "consider", "propose", "want", "demand", "recommend"})
-_ABOUT = frozenset({"related", "linked", "based", "focused", "era", "style", "specific"})
-_SUFFER = frozenset({"face", "risk", "suffer", "get", "receive", "escape", "evade", "endure", "weather"})
-_SANCTIONERS = frozenset({"USA", "EU", "UN", "GBR", "CAN", "AUS", "JPN", "CHE", "NATO"})
 
 
 def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rules: Rules) -> bool:
@@ -165,17 +156,17 @@ def _accept_sanction(tok: Token, verb: Token | None, kind: str, sent: Span, rule
         return any(c.dep_ in ("dobj", "nsubjpass", "nsubj") for c in tok.children) or \
             tok.dep_ in ("acl", "amod", "advcl", "relcl", "conj", "ROOT")
     vl = verb.lemma_.lower() if verb is not None else ""
-    act_verb = vl in s["impose_verbs"] | s["extend_verbs"] | s["lift_verbs"] | s["threat_verbs"] | _AUTHORISE
+    act_verb = vl in s["impose_verbs"] | s["extend_verbs"] | s["lift_verbs"] | s["threat_verbs"] | s["authorise_verbs"]
     mods = {c.lemma_.lower() for c in tok.children if c.dep_ in ("amod", "compound")}
     participle = any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in s["impose_verbs"] | s["extend_verbs"]
                      for c in tok.children)
     head_noun = tok.head.lemma_.lower() if tok.head != tok else ""
     if kind == "weak":
-        return act_verb and vl not in ("face", "risk", "set", "put") and bool(prep_objects(tok, TARGET_PREPS) or
-                                                                             prep_objects(verb, TARGET_PREPS))
+        return act_verb and vl not in ("face", "risk", "set", "put") and bool(prep_objects(tok, s["target_preps"]) or
+                                                                             prep_objects(verb, s["target_preps"]))
     return (act_verb or participle or bool(mods & s["new_modifiers"]) or head_noun in s["lift_nouns"]
             or head_noun in s["threat_nouns"] or head_noun in ("call", "push", "campaign", "package", "round")
-            or is_headline(tok) and bool(prep_objects(tok, TARGET_PREPS) or modifier_tokens(tok)))
+            or is_headline(tok) and bool(prep_objects(tok, s["target_preps"]) or modifier_tokens(tok)))
 
 
 def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
@@ -225,8 +216,8 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
         conf += 0.1 if acts and targets else (-0.1 if not targets else 0.0)
         out.append(EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok,
                                 trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
-                                headline=is_headline(tok), why=why, background=is_background(tok),
-                                package_part=lists_package(chain)))
+                                headline=is_headline(tok), why=why, background=is_background(tok, rules),
+                                package_part=lists_package(chain, rules)))
     return out
 
 
@@ -236,11 +227,12 @@ def _implicit_sanction(tok: Token, sent: Span, actors: ActorIndex, rules: Rules)
     subtype = verb_object_subtype(tok, rules)
     if subtype is not None:
         subj = subject_of(tok)
-        if any(x.lemma_.lower() in rules.sanction["strong_nouns"] | PACKAGE_NOUNS for x in subj):
+        if any(x.lemma_.lower() in rules.sanction["strong_nouns"] | rules.sanction["package_nouns"] for x in subj):
             return None  # "the sanctions ..., freezing any funds": a measure of the package already named
         acts = role_codes(agent_of(tok) or subj, actors, rules, firms=False)
         objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
-        targets = role_codes(objs + prep_objects(tok, TARGET_PREPS), actors, rules, set(acts), full=True)
+        targets = role_codes(objs + prep_objects(tok, rules.sanction["target_preps"]), actors, rules, set(acts),
+                             full=True)
         if not targets:
             return None  # a freeze or a halt with no foreign target is no sanction ("froze hiring")
     elif relief_noun(tok, sent, rules):
@@ -256,7 +248,7 @@ def _implicit_sanction(tok: Token, sent: Span, actors: ActorIndex, rules: Rules)
     certainty, why = certainty_with_reason(tok, sent, rules)
     conf = 0.65 + (0.1 if acts and targets else 0.0)
     return EventMention("sanction", subtype, tuple(acts), tuple(targets), certainty, tok, trigger_phrase(tok),
-                        sent, round(conf, 2), headline=is_headline(tok), why=why, background=is_background(tok))
+                        sent, round(conf, 2), headline=is_headline(tok), why=why, background=is_background(tok, rules))
 
 
 def _threat_governor(tok: Token, rules: Rules) -> Token | None:
