@@ -13,6 +13,7 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from processors.actors import ActorIndex
+from processors.patterns import match_ends
 from processors.rules import Rules
 
 
@@ -108,10 +109,8 @@ def is_diplomatic_drive(tok: Token, rules: Rules) -> bool:
     goals = [c for c in tok.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"
              and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
     goals += _pobjs(tok, frozenset({"for", "toward", "towards"}))
-    return any(t.lemma_.lower() in d["drive_goals"] or t.lower_ in d["drive_goals"] or _cease_fire(t)
+    if not goals:
+        return False
+    split = match_ends(tok.doc, rules, "split_drive_goals")  # goals the tokenizer splits ("cease-fire")
+    return any(t.lemma_.lower() in d["drive_goals"] or t.lower_ in d["drive_goals"] or t.i in split
                for g in goals for t in g.subtree)
-
-
-def _cease_fire(t: Token) -> bool:
-    """The tokenizer splits "cease-fire" into three tokens."""
-    return t.lower_ == "fire" and t.i >= 2 and t.doc[t.i - 2].lower_ == "cease"

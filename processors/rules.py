@@ -79,6 +79,7 @@ class Rules:
     diplomacy_nouns: Mapping[str, str]
     diplomacy: Mapping[str, Any]
     modality: Mapping[str, frozenset[str]]
+    patterns: Mapping[str, Any]            # Matcher patterns by name (processors.patterns)
     model: Any = None                      # processors.learned.layer.LearnedModel, or None: rules only
 
 
@@ -155,5 +156,6 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
         diplomacy_nouns=_frozen(dip["nouns"]),
         diplomacy=_frozen(diplomacy),
         modality=_frozen(modality),
+        patterns=_frozen({k: v for k, v in lex["patterns"].items() if not k.startswith("_")}),
         model=load_model(model_raw),
     )

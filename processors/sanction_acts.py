@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
+from processors.patterns import match_ends
 from processors.rules import Rules
 
 
@@ -46,5 +47,5 @@ def relief_noun(tok: Token, sent: Span, rules: Rules) -> bool:
     if not any(g.lemma_.lower() in s["giving_verbs"] for g in givers):  # a relief granted, issued, won
         return False
     words = s["strong_nouns"] | s["verbs"]
-    return any(t.lemma_.lower() in words or t.lower_ in words or t.lower_ == "list" and t.i > 0
-               and t.doc[t.i - 1].lower_ == "entity" for t in sent)
+    phrases = match_ends(sent.doc, rules, "sanction_phrases")
+    return any(t.lemma_.lower() in words or t.lower_ in words or t.i in phrases for t in sent)
