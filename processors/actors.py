@@ -64,12 +64,6 @@ def _code_of_token(tok: Token, rules: Rules) -> str | None:
     return rules.demonyms.get(low) or rules.names.get(norm_name(tok.text)) if len(low) > 1 else None
 
 
-_TITLE_MODIFIERS = frozenset({"foreign", "deputy", "vice", "prime", "defence", "defense", "finance", "trade",
-                              "interior", "chief", "state", "secretary", "general", "former", "acting", "interim",
-                              "top", "senior", "assistant", "under", "home", "economy", "energy", "national",
-                              "security", "adviser", "advisor", "affairs", "of", "the", "'s", "’s", "-", "u.n."})
-
-
 def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | None:
     """Country of an official from the title phrase right before the name ("Russian Foreign Minister
     Sergey Lavrov", "French Foreign Minister Claire Dumas") or an apposition after it.
@@ -84,7 +78,7 @@ def _title_context(span: Span, rules: Rules, codes: list[str | None]) -> str | N
         low = t.lower_
         if low in rules.titles:
             saw_title = True
-        elif not (low in _TITLE_MODIFIERS or codes[j] or _code_of_token(t, rules)):
+        elif not (low in rules.title_modifiers or codes[j] or _code_of_token(t, rules)):
             break
         stretch.append(t)
         j -= 1

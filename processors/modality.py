@@ -7,41 +7,23 @@ from spacy.tokens import Span, Token
 from processors.rules import Rules
 
 _DATE_LABELS = frozenset({"DATE", "TIME"})
-_SCHEDULE_VERBS = frozenset({"plan", "schedule", "set", "due", "slate", "arrange", "prepare"})
-_AUTHORISED = frozenset({"approve", "authorize", "authorise", "allow", "permit", "sanction", "propose",
-                         "plan", "threaten", "recommend", "draft", "consider"})
 _STOP = frozenset({"ccomp", "advcl", "relcl", "parataxis", "csubj", "acl"})
-# Prepositions that set an event in time or place ("ahead of the summit", "during a visit"): the
-# modality of the governing verb is about something else, so the climb stops there.
-_ADJUNCT_PREPS = frozenset({"at", "during", "before", "after", "ahead", "since", "until", "amid",
-                            "following", "around", "throughout", "within", "prior", "despite",
-                            "beyond", "outside", "inside", "near"})
 
 
 def _has_date(tok: Token) -> bool:
     return any(t.ent_type_ in _DATE_LABELS for t in tok.subtree)
 
 
-# Nouns naming the people of an event (mediators, envoys) exist whatever the modality of the clause.
-_AGENT_NOUNS = frozenset({"mediator", "mediators", "envoy", "envoys", "negotiator", "negotiators"})
-# Governors after which an infinitive reports a decided act ("voted to impose", "agreed to extend").
-_DECIDED = frozenset({"agree", "vote", "decide", "move", "order", "resolve", "begin", "start", "continue",
-                      "act", "choose", "opt", "elect", "go", "come", "travel", "fly", "head", "arrive"})
-_HOPE_OBJECTS = frozenset({"hope", "hopes", "wish", "desire", "readiness", "willingness", "interest",
-                           "possibility", "prospect", "intention", "plan", "plans", "proposal", "call"})
-_NEGATION_NOUNS = frozenset({"delay", "postponement", "cancellation", "collapse", "breakdown", "failure",
-                             "refusal", "rejection", "boycott", "absence", "suspension"})
-
-
-def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
+def _modal_chain(trigger: Token, rules: Rules) -> tuple[list[Token], Token | None]:
     """The trigger and the words that govern it inside its clause, and the word above the clause.
 
     Objects, prepositions and infinitives are climbed ("refused to [impose [sanctions]]"); a subject
     climbs only when it is the trigger itself ("talks could resume"); conjuncts and clause links stop
     the climb, so "does not object ... and is negotiating" keeps the negation to its own verb."""
+    m = rules.modality
     chain = [trigger]
     cur = trigger
-    if trigger.lower_ in _AGENT_NOUNS:
+    if trigger.lower_ in m["agent_nouns"]:  # the people of an event (mediators) exist whatever the modality
         return chain, None
     while cur.head != cur and len(chain) < 12:
         dep = cur.dep_
@@ -50,9 +32,11 @@ def _modal_chain(trigger: Token) -> tuple[list[Token], Token | None]:
             return chain, cur.head  # "pushed to lift" (purpose infinitive) climbs on
         if dep in ("nsubj", "nsubjpass") and cur != trigger:
             return chain, None
-        if dep == "prep" and cur.lower_ in _ADJUNCT_PREPS and cur.head.pos_ in ("VERB", "AUX", "ADV"):
+        # a preposition that sets the event in time or place ("during a visit") ends the climb: the
+        # modality of the verb above it is about something else
+        if dep == "prep" and cur.lower_ in m["adjunct_preps"] and cur.head.pos_ in ("VERB", "AUX", "ADV"):
             return chain, None
-        if dep == "pobj" and cur.head.lower_ == "of" and cur.head.head.lower_ in _ADJUNCT_PREPS:
+        if dep == "pobj" and cur.head.lower_ == "of" and cur.head.head.lower_ in m["adjunct_preps"]:
             return chain, None  # "ahead of the summit"
         cur = cur.head
         chain.append(cur)
@@ -64,7 +48,7 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
     """(certainty, the cue that decided it). `skip_lemmas` are cue words that belong to the trigger
     itself (the 'threaten' of a threat)."""
     m = rules.modality
-    chain, above = _modal_chain(trigger)
+    chain, above = _modal_chain(trigger, rules)
     hyp = ""
     for k, t in enumerate(chain):
         lem = t.lemma_.lower()
@@ -81,7 +65,7 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
                 hyp = hyp or f"{cl} on {t.text}"
             if c.dep_ in ("amod", "compound") and c.lemma_.lower() in m["hypothetical_adjs"] and k <= 1:
                 hyp = hyp or f"{c.text} on {t.text}"
-            if k <= 2 and t.pos_ == "NOUN" and c.dep_ == "acl" and c.lemma_.lower() in _AUTHORISED:
+            if k <= 2 and t.pos_ == "NOUN" and c.dep_ == "acl" and c.lemma_.lower() in m["authorised_participles"]:
                 hyp = hyp or f"{c.text} on {t.text}"  # "sanctions approved by the WTO": authorised only
             if c.dep_ == "prt" and f"{lem} {cl}" in m["negation_verbs"]:
                 return "negated", f"{lem} {cl}"
@@ -89,22 +73,22 @@ def certainty_with_reason(trigger: Token, sent: Span, rules: Rules,
             hyp = hyp or "toward"  # "a move toward relaxing the curbs"
         if t.dep_ in ("advcl", "acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
                 and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) \
-                and t.head.lemma_.lower() not in _DECIDED:
+                and t.head.lemma_.lower() not in m["decided_governors"]:  # "voted to impose" is decided
             hyp = hyp or f"purpose {t.text}"  # "efforts to negotiate", "time to finalize a deal"
         if own:
             continue
         if lem in m["negation_verbs"] and t.pos_ in ("VERB", "NOUN"):
             return "negated", lem
-        if lem in _NEGATION_NOUNS and t.pos_ == "NOUN" and k <= 3 and lem not in skip_lemmas:
+        if lem in m["negation_nouns"] and t.pos_ == "NOUN" and k <= 3 and lem not in skip_lemmas:
             return "negated", lem
-        if t.pos_ in ("VERB", "AUX") and any(c.dep_ == "dobj" and c.lemma_.lower() in _HOPE_OBJECTS
+        if t.pos_ in ("VERB", "AUX") and any(c.dep_ == "dobj" and c.lemma_.lower() in m["hope_objects"]
                                             for c in t.children):
             hyp = hyp or f"{t.text} hope"  # "expressed hope for peace talks"
         # title-case headlines tag verbs as proper nouns, so PROPN counts here too
         if t.pos_ in ("VERB", "AUX", "ADJ", "PROPN") and (lem in m["hypothetical_verbs"]
                                                            or lem in m["hypothetical_adjs"]):
             # "plans to visit China next week" is a scheduled act, not a vague plan
-            if lem in _SCHEDULE_VERBS and _has_date(t):
+            if lem in m["schedule_verbs"] and _has_date(t):
                 continue
             hyp = hyp or lem
         if t.pos_ in ("NOUN", "PROPN") and lem in m["hypothetical_nouns"] and k <= 3:

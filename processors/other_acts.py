@@ -5,18 +5,16 @@ diplomatic: "cut diplomatic ties", "left the treaty", "restored relations", "sum
 "reopened its embassy", "delivered a letter", "lodged a complaint", "demanded the ambassador's
 recall", "a breakdown in relations". A state expelled or suspended from an international body is
 `other` too (its expulsion from the G-8), with the body as the actor. The lexicons live in
-data/lexicons.json (diplomacy.other_verbs_obj, other_nouns_obj, expulsion_verbs)."""
+data/lexicons.json (diplomacy.other_verbs_obj, other_nouns_obj, expulsion_verbs, leaving_verbs,
+act_verb_preps, act_noun_preps)."""
 
 from __future__ import annotations
 
 from spacy.tokens import Token
 
 from processors.actors import ActorIndex
+from processors.patterns import match_ends
 from processors.rules import Rules
-
-_VERB_PREPS = frozenset({"from", "of", "out", "with", "for", "on"})
-_NOUN_PREPS = frozenset({"of", "in", "with", "between", "from"})
-_LEAVING = frozenset({"quit", "abandon", "withdraw", "leave", "exit", "pull", "renounce", "ditch"})
 
 
 def _pobjs(tok: Token, preps: frozenset[str], depth: int = 0) -> list[Token]:
@@ -30,12 +28,12 @@ def _pobjs(tok: Token, preps: frozenset[str], depth: int = 0) -> list[Token]:
     return out
 
 
-def act_objects(tok: Token) -> list[Token]:
+def act_objects(tok: Token, rules: Rules) -> list[Token]:
     """The objects that decide whether a verb names a diplomatic act (direct, passive subject, prepositional)."""
     objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
     if tok.dep_ in ("acl", "amod") and tok.head.pos_ in ("NOUN", "PROPN"):
         objs.append(tok.head)  # "the ties severed last year"
-    return objs + _pobjs(tok, _VERB_PREPS)
+    return objs + _pobjs(tok, rules.diplomacy["act_verb_preps"])
 
 
 def _names_envoy(tok: Token, rules: Rules) -> bool:
@@ -51,7 +49,7 @@ def _matches(obj: Token, wanted, verb_lemma: str, actors: ActorIndex, rules: Rul
             return _names_envoy(obj, rules)  # "demanded the removal of the envoy", not of a minister
         return True
     # "Britain left the EU", "withdrew from NATO": leaving an international body itself
-    return verb_lemma in _LEAVING and actors.code_at(obj.i) in rules.igo_codes
+    return verb_lemma in rules.diplomacy["leaving_verbs"] and actors.code_at(obj.i) in rules.igo_codes
 
 
 def expelling_body(tok: Token, actors: ActorIndex, rules: Rules) -> str | None:
@@ -78,13 +76,13 @@ def is_other_act(tok: Token, actors: ActorIndex, rules: Rules) -> bool:
     lem = tok.lemma_.lower()
     if tok.pos_ == "VERB":
         wanted = d["other_verbs_obj"].get(lem)
-        if wanted and any(_matches(o, wanted, lem, actors, rules) for o in act_objects(tok)):
+        if wanted and any(_matches(o, wanted, lem, actors, rules) for o in act_objects(tok, rules)):
             return True
         return expelling_body(tok, actors, rules) is not None
     if tok.pos_ == "NOUN":
         wanted = d["other_nouns_obj"].get(lem)
         if wanted:
-            objs = _pobjs(tok, _NOUN_PREPS) + [c for c in tok.children if c.dep_ == "compound"]
+            objs = _pobjs(tok, d["act_noun_preps"]) + [c for c in tok.children if c.dep_ == "compound"]
             return any(o.lemma_.lower() in wanted or o.lower_ in wanted for o in objs)
     return False
 
@@ -111,10 +109,8 @@ def is_diplomatic_drive(tok: Token, rules: Rules) -> bool:
     goals = [c for c in tok.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"
              and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
     goals += _pobjs(tok, frozenset({"for", "toward", "towards"}))
-    return any(t.lemma_.lower() in d["drive_goals"] or t.lower_ in d["drive_goals"] or _cease_fire(t)
+    if not goals:
+        return False
+    split = match_ends(tok.doc, rules, "split_drive_goals")  # goals the tokenizer splits ("cease-fire")
+    return any(t.lemma_.lower() in d["drive_goals"] or t.lower_ in d["drive_goals"] or t.i in split
                for g in goals for t in g.subtree)
-
-
-def _cease_fire(t: Token) -> bool:
-    """The tokenizer splits "cease-fire" into three tokens."""
-    return t.lower_ == "fire" and t.i >= 2 and t.doc[t.i - 2].lower_ == "cease"

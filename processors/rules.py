@@ -72,11 +72,14 @@ class Rules:
     office_full: Mapping[str, str]
     office_surnames: Mapping[str, str]
     companies: Mapping[str, str]           # state-linked firms often named as sanction targets
+    title_modifiers: frozenset[str]        # words that may stand in an official's title phrase
+    sanctioners: frozenset[str]            # codes that usually impose sanctions rather than suffer them
     sanction: Mapping[str, Any]              # word lists as frozensets; verb_objects as a table
     diplomacy_verbs: Mapping[str, str]
     diplomacy_nouns: Mapping[str, str]
     diplomacy: Mapping[str, Any]
     modality: Mapping[str, frozenset[str]]
+    patterns: Mapping[str, Any]            # Matcher patterns by name (processors.patterns)
     coreference: Mapping[str, frozenset[str]] = field(default_factory=dict)  # words that refer back to parties
     model: Any = None                      # processors.learned.layer.LearnedModel, or None: rules only
 
@@ -129,7 +132,7 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
     dip = lex["diplomacy"]
     diplomacy = {k: (_fs(v) if isinstance(v, list) else v) for k, v in dip.items()
                  if k not in ("verbs", "nouns")}
-    modality = {k: _fs(v) for k, v in lex["modality"].items()}
+    modality = {k: _fs(v) for k, v in lex["modality"].items() if not k.startswith("_")}
     office = gaz["office_holders"]
     return Rules(
         version=full,
@@ -147,11 +150,14 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
         office_full=_frozen(office["full"]),
         office_surnames=_frozen(office["surnames"]),
         companies=_frozen(gaz["companies"]),
+        title_modifiers=_fs(gaz["title_modifiers"]),
+        sanctioners=frozenset(gaz["usual_sanctioners"]),
         sanction=_frozen(sanction),
         diplomacy_verbs=_frozen(dip["verbs"]),
         diplomacy_nouns=_frozen(dip["nouns"]),
         diplomacy=_frozen(diplomacy),
         modality=_frozen(modality),
+        patterns=_frozen({k: v for k, v in lex["patterns"].items() if not k.startswith("_")}),
         coreference=_frozen({k: _fs(v) for k, v in gaz["coreference"].items() if not k.startswith("_")}),
         model=load_model(model_raw),
     )

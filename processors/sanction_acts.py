@@ -2,17 +2,15 @@
 "suspended arms sales to", "halted military aid to"), and the relief nouns of a sanction regime
 ("granted a waiver", "licences", "reprieves") when the sentence is about sanctions.
 
-The lexicons live in data/lexicons.json (sanction.verb_objects, sanction.relief_nouns)."""
+The lexicons live in data/lexicons.json (sanction.verb_objects, sanction.relief_nouns,
+sanction.giving_verbs)."""
 
 from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
+from processors.patterns import match_ends
 from processors.rules import Rules
-
-# Verbs that give a relief to its receiver ("granted a waiver to Iraq", "reprieves granted to X").
-_GIVING = frozenset({"grant", "issue", "give", "extend", "award", "approve", "renew", "receive", "win",
-                     "get", "obtain", "secure"})
 
 
 def _object_words(tok: Token) -> set[str]:
@@ -46,8 +44,8 @@ def relief_noun(tok: Token, sent: Span, rules: Rules) -> bool:
         return False
     givers = [tok.head] if tok.dep_ in ("dobj", "nsubjpass") else []
     givers += [c for c in tok.children if c.dep_ in ("acl", "relcl")]
-    if not any(g.lemma_.lower() in _GIVING for g in givers):
+    if not any(g.lemma_.lower() in s["giving_verbs"] for g in givers):  # a relief granted, issued, won
         return False
     words = s["strong_nouns"] | s["verbs"]
-    return any(t.lemma_.lower() in words or t.lower_ in words or t.lower_ == "list" and t.i > 0
-               and t.doc[t.i - 1].lower_ == "entity" for t in sent)
+    phrases = match_ends(sent.doc, rules, "sanction_phrases")
+    return any(t.lemma_.lower() in words or t.lower_ in words or t.i in phrases for t in sent)
