@@ -137,7 +137,7 @@ def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> An
         s, e = f.sent.start_char, f.sent.end_char
         t0, t1 = f.trigger_span
         trig_start, trig_end = doc[t0].idx, doc[t1 - 1].idx + len(doc[t1 - 1])
-        eid = event_id_for(article.id, f.type, f.subtype, occ.actors, occ.targets, s, e)
+        eid = event_id_for(article.id, f.type, f.subtype, occ.actors, occ.targets, s, e, certainty)
         if eid in seen:
             continue
         seen.add(eid)

@@ -55,18 +55,14 @@ def event_id_for(
     targets: Iterable[str],
     evidence_start: int,
     evidence_end: int,
+    certainty: str = "asserted",
 ) -> str:
-    """Event id from article id + type + subtype + actors + targets + evidence span."""
-    return content_id(
-        article_id,
-        type_,
-        subtype,
-        ",".join(sorted(actors)),
-        ",".join(sorted(targets)),
-        evidence_start,
-        evidence_end,
-        prefix="ev-",
-    )
+    """Event id from article id + type + subtype + actors + targets + evidence span, and the certainty
+    when it is not "asserted": a sentence may hold an act and a planned repeat of it ("met on Monday and
+    may meet again"), two events; asserted events keep the ids they always had."""
+    parts = [article_id, type_, subtype, ",".join(sorted(actors)), ",".join(sorted(targets)),
+             evidence_start, evidence_end]
+    return content_id(*parts, *([certainty] if certainty != "asserted" else []), prefix="ev-")
 
 
 def alert_id_for(event_id: str) -> str:
