@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.topics import INPUT_PARTITIONS, TopicSpec, declared
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSMON_", env_file=None, extra="ignore")
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     kafka_ssl_keyfile: str | None = None
     topic_prefix: str = ""
     app_id: str = "newsmon"
-    articles_partitions: int = 4
+    articles_partitions: int = INPUT_PARTITIONS
     replication_factor: int = 1
 
     # Database
@@ -41,7 +43,7 @@ class Settings(BaseSettings):
     # Where spaCy runs: "process" (one child process per worker, so the NLP does not share the GIL with the
     # event loop: in `newsmon bench` it met both throughput goals in both runs, p99 0.75-0.82 s, ~430 MB per
     # worker) or "thread" (a thread of the worker process: ~330 MB, one process less; (c)/(a) 0.83-1.00).
-    # See streams/nlp_executor.py and the README's benchmark section.
+    # See streams/worker/nlp_executor.py and the README's benchmark section.
     nlp_executor: Literal["thread", "process"] = "process"
 
     # Web (metrics and ingestion)
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    def topics(self) -> dict[str, TopicSpec]:
+        """The declared topics (schemas/topics.py), input partitions as configured here."""
+        return declared(self.articles_partitions)
 
 
 @lru_cache(maxsize=1)

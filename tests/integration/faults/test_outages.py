@@ -11,11 +11,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from streams.settings import Settings
-from tests.integration.pipeline.harness import WorkerProcess, wait_for
-from tests.integration.pipeline.test_worker_pipeline import article_ids, bulk_articles, publish
-
-from .checks import assert_alerts_published, assert_exactly_once, counts, expected_events
-from .services import DedicatedKafka, DedicatedPostgres, SlowPublisher
+from tests.support.checks import assert_alerts_published, assert_exactly_once, counts, expected_events
+from tests.support.pipeline import article_ids, bulk_articles, publish
+from tests.support.services import DedicatedKafka, DedicatedPostgres, SlowPublisher
+from tests.support.workers import WorkerProcess, wait_for
 
 BROKER_DOWN_S = 20
 DATABASE_DOWN_S = 30

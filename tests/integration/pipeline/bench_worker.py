@@ -17,9 +17,8 @@ import uuid
 from pathlib import Path
 
 from schemas import Article
-
-from .harness import WorkerProcess, wait_for
-from .test_worker_pipeline import article_ids, bulk_articles, publish
+from tests.support.pipeline import article_ids, bulk_articles, publish
+from tests.support.workers import WorkerProcess, wait_for
 
 FILLER = ("Officials said the talks would continue next week, and analysts expected further measures "
           "against shipping and banking firms if no progress was made. ")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psutil
 
-from streams import bench_pipeline as bp
-from streams.benchmark import build_corpus
+from streams.bench import pipeline as bp
+from streams.bench.inprocess import build_corpus
 
 
 def thread_cpu(pid: int) -> dict[str, float]:

@@ -10,8 +10,8 @@ import sys
 import pytest
 import yaml
 
-from tests.unit.observability.catalogue import exported_series_names, families, metric_names_in
-from tests.unit.observability.deploy_modules import GRAFANA_DIR, binary, build_dashboards, grafana_queries
+from tests.support.deploy import GRAFANA_DIR, binary, build_dashboards, grafana_queries
+from tests.support.metric_names import exported_series_names, families, metric_names_in
 
 BOARDS = {path.name: json.loads(path.read_text())
           for path in sorted((GRAFANA_DIR / "dashboards").glob("*.json"))}
@@ -100,7 +100,7 @@ def test_queries_select_only_exported_metrics_and_every_metric_is_shown():
     shown = set()
     for name, title, expr in prom_queries():
         used = metric_names_in(expr)
-        assert used <= exported, f"{name}: {title!r} selects {used - exported}, not in streams/metrics.py"
+        assert used <= exported, f"{name}: {title!r} selects {used - exported}, not in streams/worker/metrics.py"
         shown |= used
     for family in families():
         stem = family.removesuffix("_total")

@@ -9,10 +9,10 @@ import json
 import pytest
 
 from schemas import Analysis
-from streams.nlp_executor import ChunkResult
-from streams.pipeline import BatchHeld, Enricher, EnrichFeed
-
-from .test_pipeline import article_bytes, incoming, make_runtime
+from streams.worker.batch import BatchHeld
+from streams.worker.enrich import Enricher, EnrichFeed
+from streams.worker.nlp_executor import ChunkResult
+from tests.support.fakes import article_bytes, incoming, make_runtime
 
 
 class TimelineNlp:

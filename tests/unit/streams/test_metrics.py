@@ -4,8 +4,8 @@ import re
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-import streams.metrics as metrics_module
-from streams.metrics import Metrics
+import streams.worker.metrics as metrics_module
+from streams.worker.metrics import Metrics
 
 EXPECTED = {
     "newsmon_articles_consumed_total": set(),

@@ -8,12 +8,12 @@ import signal
 import time
 
 import pytest
-import spacy
 
 import processors
 from schemas import Article
-from streams import nlp_executor as ne
 from streams.settings import Settings
+from streams.worker import nlp_executor as ne
+from tests.support.nlp import blank_init
 
 ARTICLES = [
     Article(id="t1", title="Canada imposes sanctions on Belarus",
@@ -21,12 +21,6 @@ ARTICLES = [
     Article(id="t2", text="The prime minister of Japan met the president of Kenya in Nairobi on Monday."),
     Article(id="t3", text="Rain is expected across the region later this week."),
 ]
-
-
-def blank_init() -> None:
-    """A light child for the lifecycle tests: a blank English pipeline instead of the trained model."""
-    nlp = spacy.blank("en")
-    ne._CHILD.update(nlp=nlp, rules=processors.load_rules(), model=processors.model_name(nlp), batch_size=8)
 
 
 def kill_child(executor: ne.ProcessNlp) -> None:
@@ -101,8 +95,8 @@ def test_an_unknown_executor_is_refused_with_the_choices():
 
 ORPHAN_SCRIPT = """
 import os, sys, time
-from streams import nlp_executor as ne
-from tests.unit.streams.test_nlp_executor import blank_init
+from streams.worker import nlp_executor as ne
+from tests.support.nlp import blank_init
 executor = ne.ProcessNlp("unused", 8, initializer=blank_init, initargs=())
 print(executor.submit(os.getpid).result(timeout=60), flush=True)
 time.sleep(600)

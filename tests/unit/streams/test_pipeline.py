@@ -3,52 +3,15 @@ outage is retried (counted) until the write succeeds; alerts only for asserted e
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import processors
 import storage
 from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
-from streams.bootstrap import Runtime
-from streams.decode import Origin
-from streams.metrics import Metrics
-from streams.nlp_executor import ThreadNlp
-from streams.pipeline import Enricher, Incoming, Persister
-from streams.settings import Settings
-
-
-class FakeRepository:
-    def __init__(self, outages: int = 0):
-        self.outages = outages
-        self.saved: list[list[str]] = []
-
-    def save_batch(self, records):
-        if self.outages:
-            self.outages -= 1
-            raise storage.DatabaseUnavailable("connection refused")
-        self.saved.append([r.article.id for r in records])
-
-
-class Sent:
-    """Records published by the pipeline, by logical topic key."""
-
-    def __init__(self):
-        self.by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
-
-    async def __call__(self, topic_key, key, value):
-        self.by_topic.setdefault(topic_key, []).append((key, value))
-        done = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
-
-
-def make_runtime(repository=None) -> Runtime:
-    settings = Settings(max_text_bytes=10_000)
-    return Runtime(settings=settings, metrics=Metrics.create(), nlp=None, rules=None,
-                   engine=None, repository=repository or FakeRepository(),
-                   nlp_executor=ThreadNlp(None, None, "fake-model", settings.nlp_batch_size),
-                   db_executor=ThreadPoolExecutor(1))
+from streams.worker.enrich import Enricher
+from streams.worker.persist import Persister
+from tests.support.fakes import FakeRepository, Sent, article_bytes, incoming, make_runtime
 
 
 def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
@@ -72,15 +35,6 @@ def fake_nlp(monkeypatch):
                                 event(article.id, "hypothetical", subtype="lift_or_ease")))
 
     monkeypatch.setattr(processors, "analyze_doc", analyze_doc)
-
-
-def incoming(value: bytes, offset: int) -> Incoming:
-    return Incoming(value=value, origin=Origin(topic="p.news.articles", partition=0, offset=offset,
-                                               key=b"k", timestamp_ms=1_700_000_000_000))
-
-
-def article_bytes(article_id: str, text: str) -> bytes:
-    return Article(id=article_id, text=text).model_dump_json().encode()
 
 
 def test_one_failing_article_is_dead_lettered_and_the_batch_goes_on(fake_nlp):
