@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +17,7 @@ import pytest
 import yaml
 
 from tests.support.deploy import PROMETHEUS_DIR, ROOT, binary
+from tests.support.workers import WaitTimeout, wait_for
 
 PROMETHEUS_SH = ROOT / "deploy" / "local" / "prometheus.sh"
 
@@ -111,14 +111,17 @@ def start_prometheus(config: dict, workdir: Path, port: int, timeout: float = 60
         def stopper() -> None:
             stop(proc, grace=15)
     prometheus = Prometheus(url=f"http://127.0.0.1:{port}", stop=stopper, log=log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         try:
             http_get(f"{prometheus.url}/-/ready", timeout=2)
-            return prometheus
+            return True
         except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    stopper()
-    pytest.fail(f"Prometheus did not become ready on port {port} within {timeout:.0f}s:\n{tail(log)}")
+            return False
 
-
+    try:
+        wait_for(f"Prometheus to become ready on port {port}", ready, timeout, lambda: tail(log))
+    except WaitTimeout as exc:
+        stopper()
+        pytest.fail(str(exc), pytrace=False)
+    return prometheus

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streams.kafka import clients as kafka_clients
 from streams.settings import Settings
-from tests.support.workers import ROOT, free_port
+from tests.support.workers import ROOT, free_port, wait_for
 
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
 POSTGRES_SH = ROOT / "deploy" / "local" / "postgres.sh"
@@ -144,3 +144,16 @@ class SlowPublisher(threading.Thread):
                     self.errors.append(repr(exc))
         finally:
             producer.close(timeout=10)
+
+
+def keep_down(seconds: float, worker, since: float | None = None) -> None:
+    """Hold an outage for `seconds` (counted from `since`, monotonic), failing at once if the worker dies
+    meanwhile: it must ride the outage out, not exit."""
+    start = time.monotonic() if since is None else since
+
+    def over() -> bool:
+        if worker.exited() is not None:
+            raise AssertionError(f"the worker died during the outage\n{worker.log_tail()}")
+        return time.monotonic() - start >= seconds
+
+    wait_for(f"the {seconds:.0f} s outage to pass with the worker up", over, seconds + 30, interval=0.5)

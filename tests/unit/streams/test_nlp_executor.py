@@ -5,7 +5,6 @@ makes the worker give up; a model the child cannot load fails the start with a c
 import asyncio
 import os
 import signal
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from schemas import Article
 from streams.settings import Settings
 from streams.worker import nlp_executor as ne
 from tests.support.nlp import blank_init
+from tests.support.workers import wait_for
 
 ARTICLES = [
     Article(id="t1", title="Canada imposes sanctions on Belarus",
@@ -26,7 +26,16 @@ ARTICLES = [
 def kill_child(executor: ne.ProcessNlp) -> None:
     pid = executor.submit(os.getpid).result(timeout=60)
     os.kill(pid, signal.SIGKILL)
-    time.sleep(0.3)
+    wait_for(f"the killed NLP process {pid} to be gone", lambda: _gone(pid), 10, interval=0.05)
+
+
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_the_process_executor_gives_the_thread_executors_analyses():
@@ -117,7 +126,4 @@ def test_the_nlp_process_exits_when_its_worker_is_killed_outright(tmp_path):
     finally:
         worker.kill()
         worker.wait()
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "the NLP process outlived its worker by 10 s"
-        time.sleep(0.2)
+    wait_for("the NLP process to exit after its worker was killed", lambda: _gone(child), 10, interval=0.2)
