@@ -7,7 +7,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import storage
-from schemas import Article
+from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
 from streams.settings import Settings
 from streams.worker.batch import Incoming
 from streams.worker.decode import Origin
@@ -56,3 +56,34 @@ def incoming(value: bytes, offset: int) -> Incoming:
 
 def article_bytes(article_id: str, text: str) -> bytes:
     return Article(id=article_id, text=text).model_dump_json().encode()
+
+
+def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
+    return Event(id=event_id_for(article_id, type_, subtype, ["DEU"], ["IRN"], 0, 10), article_id=article_id,
+                 type=type_, subtype=subtype, actors=("DEU",), targets=("IRN",), certainty=certainty,
+                 trigger="imposed", evidence=Evidence(text="x", start=0, end=10), confidence=0.9,
+                 rules_version="test")
+
+
+def enriched_bytes(article_id: str) -> bytes:
+    article = Article(id=article_id, text="text")
+    analysis = Analysis(article_id=article_id, model="m", rules_version="test")
+    record = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=1)
+    return record.model_dump_json().encode()
+
+
+def fake_processors(monkeypatch) -> None:
+    """processors without spaCy: parse_batch returns the texts; analyze_doc fails on "BOOM" and finds one asserted
+    and one hypothetical sanction event otherwise."""
+    import processors
+
+    monkeypatch.setattr(processors, "parse_batch", lambda nlp, texts, batch_size: list(texts))
+
+    def analyze_doc(article, doc, rules, model_name):
+        if "BOOM" in doc:
+            raise RuntimeError("the parser choked")
+        return Analysis(article_id=article.id, model=model_name, rules_version="test",
+                        events=(event(article.id, "asserted"),
+                                event(article.id, "hypothetical", subtype="lift_or_ease")))
+
+    monkeypatch.setattr(processors, "analyze_doc", analyze_doc)

@@ -6,35 +6,24 @@ import json
 
 import pytest
 
-import processors
 import storage
-from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
+from schemas import EnrichedArticle
 from streams.worker.enrich import Enricher
 from streams.worker.persist import Persister
-from tests.support.fakes import FakeRepository, Sent, article_bytes, incoming, make_runtime
-
-
-def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
-    return Event(id=event_id_for(article_id, type_, subtype, ["DEU"], ["IRN"], 0, 10), article_id=article_id,
-                 type=type_, subtype=subtype, actors=("DEU",), targets=("IRN",), certainty=certainty,
-                 trigger="imposed", evidence=Evidence(text="x", start=0, end=10), confidence=0.9,
-                 rules_version="test")
+from tests.support.fakes import (
+    FakeRepository,
+    Sent,
+    article_bytes,
+    enriched_bytes,
+    fake_processors,
+    incoming,
+    make_runtime,
+)
 
 
 @pytest.fixture
 def fake_nlp(monkeypatch):
-    """parse_batch returns the texts; analyze_doc fails on "BOOM" and finds one asserted and one
-    hypothetical sanction event otherwise."""
-    monkeypatch.setattr(processors, "parse_batch", lambda nlp, texts, batch_size: list(texts))
-
-    def analyze_doc(article, doc, rules, model_name):
-        if "BOOM" in doc:
-            raise RuntimeError("the parser choked")
-        return Analysis(article_id=article.id, model=model_name, rules_version="test",
-                        events=(event(article.id, "asserted"),
-                                event(article.id, "hypothetical", subtype="lift_or_ease")))
-
-    monkeypatch.setattr(processors, "analyze_doc", analyze_doc)
+    fake_processors(monkeypatch)
 
 
 def test_one_failing_article_is_dead_lettered_and_the_batch_goes_on(fake_nlp):
@@ -62,13 +51,6 @@ def test_one_failing_article_is_dead_lettered_and_the_batch_goes_on(fake_nlp):
     assert m("newsmon_deadletters_total", {"reason": "processing_error"}) == 1
     assert m("newsmon_events_detected_total", {"type": "sanction", "subtype": "lift_or_ease",
                                                "certainty": "hypothetical"}) == 2
-
-
-def enriched_bytes(article_id: str) -> bytes:
-    article = Article(id=article_id, text="text")
-    analysis = Analysis(article_id=article_id, model="m", rules_version="test")
-    record = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=1)
-    return record.model_dump_json().encode()
 
 
 def test_database_outage_is_retried_until_the_batch_is_written(monkeypatch):
