@@ -37,11 +37,6 @@ def topic_schema(spec: TopicSpec) -> dict[str, Any]:
     }
 
 
-def schemas_by_topic(topics: dict[str, TopicSpec] | None = None) -> dict[str, dict[str, Any]]:
-    """Topic name -> JSON Schema, for every declared topic."""
-    return {spec.name: topic_schema(spec) for spec in (topics or declared()).values()}
-
-
 def index(topics: dict[str, TopicSpec] | None = None) -> dict[str, Any]:
     """What a subscriber needs to find and read each topic."""
     topics = topics or declared()

@@ -25,7 +25,6 @@ NAMING_CONVENTION = {
 }
 
 ARTICLE_ID = sa.String(512)  # schemas.Article.id is at most 512 characters
-PARTY_ROLES = ("actor", "target")
 
 
 class Base(DeclarativeBase):

@@ -143,10 +143,6 @@ class Metrics:
         r = registry if registry is not None else CollectorRegistry(auto_describe=True)
         return cls(registry=r, **{spec.attr: spec.create(r) for spec in CATALOGUE})
 
-    def names(self) -> set[str]:
-        """The metric family names in the registry (as exposed, without _total/_bucket suffixes)."""
-        return {m.name for m in self.registry.collect()}
-
 
 def markdown_table() -> str:
     """The metrics table of docs/metrics.md, from the catalogue."""
