@@ -40,7 +40,13 @@ def bench(
         help="Server on which each stage creates (and drops) a fresh database."),
 ) -> None:
     """Measure every stage on the same articles; print the rates, the ratios, latency and worker memory."""
+    import importlib.util
     import tempfile
+
+    if importlib.util.find_spec("psutil") is None:
+        typer.secho("error: newsmon bench samples the workers' memory and CPU with psutil, which comes with the "
+                    "bench extra: pip install 'newsmon[bench]' (make bench installs it)", fg="red", err=True)
+        raise typer.Exit(2)
 
     from rich.console import Console
 
