@@ -91,9 +91,10 @@ train: venv ## Fit the learned layer on $(EVAL_DIR)/train -> processors/data/mod
 	$(VBIN)/python -m processors.learned.train --eval-dir "$(EVAL_DIR)"
 	@echo "make: next, 'make eval' scores the new model; 'git diff --stat processors/data/model' shows it changed"
 
-lint: venv ## ruff and import-linter (each when installed)
-	@if [ -x $(VBIN)/ruff ]; then $(VBIN)/ruff check .; else echo "make: ruff not installed, skipped"; fi
-	@if [ -x $(VBIN)/lint-imports ]; then $(VBIN)/lint-imports; else echo "make: lint-imports not installed, skipped"; fi
+lint: venv ## ruff, import-linter and mypy (schemas/, processors/, storage/); `make test` runs them too
+	$(VBIN)/ruff check .
+	$(VBIN)/lint-imports
+	$(VBIN)/mypy
 
 BENCH_ARGS ?=
 bench: venv up ## newsmon bench: spaCy (1 and 2 processes), analyze, 1 and 2 workers in rounds, latency, RSS -> .run/bench.json (BENCH_ARGS)

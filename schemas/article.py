@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, field_validator
 
 from schemas.base import AwareDatetime, Record
 
-ARTICLE_SCHEMA_VERSION = 1
+ARTICLE_SCHEMA_VERSION: Final = 1
 
 
 class Article(Record):

@@ -8,6 +8,7 @@ belong to one article and are replaced together with it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,7 +25,6 @@ NAMING_CONVENTION = {
 }
 
 ARTICLE_ID = sa.String(512)  # schemas.Article.id is at most 512 characters
-PARTY_ROLES = ("actor", "target")
 
 
 class Base(DeclarativeBase):
@@ -129,8 +129,9 @@ class EventPartyRow(Base):
 
 
 metadata = Base.metadata
-articles = ArticleRow.__table__
-entities = EntityRow.__table__
-mentions = MentionRow.__table__
-events = EventRow.__table__
-event_parties = EventPartyRow.__table__
+# The Core tables the repository writes in bulk (a mapped class's __table__ is typed as a FromClause).
+articles = cast(sa.Table, ArticleRow.__table__)
+entities = cast(sa.Table, EntityRow.__table__)
+mentions = cast(sa.Table, MentionRow.__table__)
+events = cast(sa.Table, EventRow.__table__)
+event_parties = cast(sa.Table, EventPartyRow.__table__)

@@ -64,7 +64,9 @@ def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
         json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
         quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
         statement = f"COPY {table.name} ({quoted}) FROM STDIN"
-        cursor = conn.connection.driver_connection.cursor()  # the same connection, so the same transaction
+        driver = conn.connection.driver_connection
+        assert driver is not None, "a connection inside a transaction has its DBAPI connection"
+        cursor = driver.cursor()  # the same connection, so the same transaction
         try:
             with cursor.copy(statement) as copy:
                 for row in rows:

@@ -131,7 +131,7 @@ def _event_row(ev: schemas.Event, now: datetime) -> dict[str, Any]:
     }
 
 
-def event_from_row(row: Mapping[str, Any]) -> schemas.Event:
+def event_from_row(row: Mapping[Any, Any]) -> schemas.Event:
     """A stored event as the schema record it was saved from."""
     return schemas.Event(
         id=row["id"], article_id=row["article_id"], type=row["type"], subtype=row["subtype"],
@@ -144,7 +144,7 @@ def event_from_row(row: Mapping[str, Any]) -> schemas.Event:
     )
 
 
-def article_from_row(row: Mapping[str, Any]) -> schemas.Article:
+def article_from_row(row: Mapping[Any, Any]) -> schemas.Article:
     """A stored article as the schema record it was saved from."""
     return schemas.Article(id=row["id"], text=row["text"], title=row["title"], url=row["url"],
                            source=row["source"], published=row["published"], language=row["language"])

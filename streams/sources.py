@@ -160,3 +160,36 @@ def read_sources(sources: Iterable[str]) -> Iterator[Item]:
             yield from read_feed(source)
         else:
             yield from read_path(Path(source))
+
+
+def _parse_published(value: object, where: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ArticleInputError(f"{where}: 'published' is not an ISO date ({value!r}); use YYYY-MM-DD") from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def read_corpus_lines(lines: Iterable[str], source: str) -> Iterator[Article]:
+    """Articles from JSON lines that carry their own `id` and `text` (optional `title`, `published`), as
+    `newsmon analyze --jsonl` and `newsmon bench --corpus` read them; an ArticleInputError names file:line."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ArticleInputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("text"), str):
+            raise ArticleInputError(f"{where}: each line needs an object with 'id' and a string 'text'")
+        if not obj["text"].strip():
+            raise ArticleInputError(f"{where}: 'text' is empty")
+        try:
+            yield Article(id=str(obj["id"]), text=obj["text"], title=obj.get("title") or None,
+                          published=_parse_published(obj.get("published"), where))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ArticleInputError(f"{where}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc

@@ -84,3 +84,20 @@ def database_url(request, tmp_path) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def cluster(kafka_bootstrap, unique_prefix):
+    """All declared topics, under this test's prefix, by `newsmon topics create`'s code; deleted after."""
+    from streams.kafka.admin import admin_client, ensure_topics
+    from tests.support.cluster import Cluster
+
+    cluster = Cluster(kafka_bootstrap, unique_prefix)
+    created = ensure_topics(cluster.settings)
+    assert len(created) == len(cluster.settings.topics())
+    yield cluster
+    admin = admin_client(cluster.settings)
+    try:
+        admin.delete_topics(created)
+    finally:
+        admin.close()

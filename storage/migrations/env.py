@@ -38,7 +38,11 @@ def run_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: no sqlalchemy.url to migrate; newsmon passes the database URL itself "
+                           "(`newsmon db upgrade`, NEWSMON_DATABASE_URL)")
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             _configure(connection)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from schemas import Alert, alert_id_for
-from tests.integration.pipeline.harness import WorkerProcess, wait_for
-from tests.integration.subscriber.conftest import NEWSMON, Cluster
+from tests.support.cluster import Cluster
+from tests.support.workers import NEWSMON, WorkerProcess, wait_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples" / "articles.jsonl"
 

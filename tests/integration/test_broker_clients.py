@@ -16,6 +16,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KTopicPartition
 from kafka.admin import NewTopic
 
+from tests.support.workers import wait_for, wait_for_async
+
 PARTITIONS = 3
 # Record timestamps spaced a minute apart, an hour in the past: Kafka 4 rejects timestamps more than an hour
 # in the future by default, and articles carry their publication time, which is always in the past.
@@ -28,30 +30,12 @@ def _partition_counts(admin: KafkaAdminClient, topic: str) -> int:
     return len(meta["partitions"])
 
 
-def _until(check, what: str, timeout: float = 15.0):
-    """Poll `check` until truthy: the controller acknowledges a new topic before every broker's metadata
-    cache has it, so a client may briefly not see a topic it just created."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
-        time.sleep(0.2)
-    return result
-
-
-async def _until_async(check, what: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while not (result := await check()):
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
-        await asyncio.sleep(0.2)
-    return result
-
-
 def test_kafka_python_admin_produce_group_commit_and_offsets_for_times(kafka_bootstrap, unique_prefix):
     topic, group = f"{unique_prefix}kp", f"{unique_prefix}kp-group"
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id=f"{unique_prefix}admin")
     try:
         admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
-        _until(lambda: topic in admin.list_topics(), f"{topic} in the broker's topic list")
+        wait_for(f"{topic} in the broker's topic list", lambda: topic in admin.list_topics(), 15)
         assert _partition_counts(admin, topic) == PARTITIONS
 
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -96,7 +80,7 @@ async def _aiokafka_roundtrip(bootstrap: str, prefix: str) -> None:
         async def listed() -> bool:
             return topic in await admin.list_topics()
 
-        await _until_async(listed, f"{topic} in the broker's topic list")
+        await wait_for_async(f"{topic} in the broker's topic list", listed, 15, interval=0.2)
 
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
         await producer.start()

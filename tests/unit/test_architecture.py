@@ -1,5 +1,6 @@
-"""The layer contracts of pyproject.toml ([tool.importlinter]) hold: processors stay pure, schemas import no
-project package, storage imports only schemas."""
+"""The import contracts of pyproject.toml ([tool.importlinter]) hold: processors stay pure, schemas import no
+project package, storage imports only schemas, and inside streams/ the CLI sits over the benchmark over the
+worker over the Kafka plumbing, with only `newsmon bench` loading the benchmark."""
 
 import shutil
 import subprocess

@@ -4,9 +4,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from streams import cli
+from streams.cli import main as cli
 
-cli._register_all()
+cli.register_all()
 ROOT = typer.main.get_command(cli.app)
 
 

@@ -118,3 +118,15 @@ def test_dockerfile_copies_only_what_exists():
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     copied = [p for line in lines if line.startswith("COPY ") for p in line.split()[1:-1]]
     assert copied and [p for p in copied if not (ROOT / p).exists()] == []
+
+
+def test_the_dependency_layer_is_built_from_pyproject_alone():
+    """Code edits must not reinstall the dependencies: everything copied before the first `pip install` is
+    pyproject.toml, and the code is installed after it without dependencies."""
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    first_install = next(i for i, line in enumerate(lines) if "pip install" in line)
+    before = [p for line in lines[:first_install] if line.startswith("COPY ") for p in line.split()[1:-1]]
+    assert before == ["pyproject.toml"]
+    code_copies = [i for i, line in enumerate(lines) if line.startswith("COPY ") and "streams/" in line]
+    last_install = max(i for i, line in enumerate(lines) if "pip install" in line)
+    assert code_copies and code_copies[0] < last_install and "--no-deps" in lines[last_install]

@@ -1,6 +1,6 @@
 """A real worker fed a mix of every kind of bad input and good articles: each bad record gets its dead letter
 and reason (counted in newsmon_deadletters_total{reason}), awkward-but-valid ones are stored as documented in
-streams/decode.py, and the worker keeps going."""
+streams/worker/decode.py, and the worker keeps going."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ import json
 import pytest
 
 from schemas import DeadLetter
-from tests.integration.pipeline.harness import produce, read_topic, wait_for
-from tests.integration.pipeline.test_worker_pipeline import (
-    MAX_TEXT_BYTES,
-    article_ids,
-    bulk_articles,
-    db_rows,
-)
+from tests.support.kafka import produce, read_topic
+from tests.support.pipeline import MAX_TEXT_BYTES, article_ids, bulk_articles, db_rows
+from tests.support.workers import wait_for
 
 HTML = ("<!DOCTYPE html><html><head><title>News</title></head><body><p>Chile and Peru signed a fisheries "
         "accord in Lima.</p></body></html>")
@@ -108,7 +104,7 @@ def test_publish_cli_refuses_bad_inputs_with_clear_errors(kafka_bootstrap, uniqu
     import os
     import subprocess
 
-    from tests.integration.pipeline.harness import NEWSMON
+    from tests.support.workers import NEWSMON
 
     lines = [json.dumps({"id": "big", "text": "word " * 5000}), json.dumps({"id": "page", "text": HTML}),
              "{broken", json.dumps({"id": "blank", "text": "  "}),

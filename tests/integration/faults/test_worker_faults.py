@@ -7,11 +7,10 @@ import signal
 
 import pytest
 
-from tests.integration.pipeline.harness import wait_for
-from tests.integration.pipeline.test_worker_pipeline import article_ids, bulk_articles, publish
-
-from .checks import assert_alerts_published, assert_exactly_once, counts, expected_events
-from .services import SlowPublisher
+from tests.support.checks import assert_alerts_published, assert_exactly_once, counts, expected_events
+from tests.support.pipeline import article_ids, bulk_articles, publish
+from tests.support.services import SlowPublisher
+from tests.support.workers import wait_for
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,25 +23,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from schemas import Article
-from streams.health import scrape
-from tests.integration.observability.processes import (
-    NEWSMON,
-    Prometheus,
-    Worker,
-    free_port,
-    prometheus_config,
-    start_prometheus,
-    start_worker,
-    stop,
-    wait_for,
-)
-from tests.unit.observability.catalogue import metric_names_in
-from tests.unit.observability.deploy_modules import (
-    GRAFANA_DIR,
-    PROMETHEUS_DIR,
-    build_dashboards,
-    grafana_queries,
-)
+from streams.cli.health import scrape
+from tests.support.deploy import GRAFANA_DIR, PROMETHEUS_DIR, build_dashboards, grafana_queries
+from tests.support.metric_names import metric_names_in
+from tests.support.prometheus import Prometheus, prometheus_config, start_prometheus
+from tests.support.workers import NEWSMON, WorkerProcess, free_port, wait_for
 
 # Windows wide enough to hold the whole test run, so every rate sees the articles we publish.
 PROMQL_VALUES = {"__rate_interval": "5m", "__range": "15m", "__interval": "1m", "instance": ".*"}
@@ -72,7 +57,7 @@ NOT_JSON = b"this is not an article {"
 
 @dataclass
 class Stack:
-    worker: Worker
+    worker: WorkerProcess
     prometheus: Prometheus
     database_url: str
     started: datetime
@@ -103,9 +88,9 @@ def _publish(bootstrap: str, topic: str, wave: list[tuple[str, str]], tag: str) 
     producer.close()
 
 
-def _persisted(worker: Worker) -> float:
+def _persisted(worker: WorkerProcess) -> float:
     try:
-        return scrape(worker.metrics_url()).total("newsmon_articles_persisted_total")
+        return scrape(f"{worker.url}/metrics").total("newsmon_articles_persisted_total")
     except Exception:  # noqa: BLE001 - not up yet counts as nothing persisted
         return 0.0
 
@@ -134,18 +119,16 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
     workdir: Path = tmp_path_factory.mktemp("observability")
     # Own topics and consumer group (the same shape as the unique_prefix fixture, at module scope).
     prefix = f"t{uuid.uuid4().hex[:10]}."
-    web_port, prom_port = free_port(), free_port()
-    env = {"NEWSMON_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSMON_TOPIC_PREFIX": prefix,
-           "NEWSMON_DATABASE_URL": database, "NEWSMON_WEB_HOST": "127.0.0.1",
-           "NEWSMON_WEB_PORT": str(web_port),
-           "NEWSMON_DATA_DIR": str(workdir / "faust"), "NEWSMON_ARTICLES_PARTITIONS": "2"}
+    prom_port = free_port()
     started = datetime.now(UTC)
-    worker = start_worker(env, web_port, workdir / "worker.log")
+    worker = WorkerProcess(bootstrap=kafka_bootstrap, prefix=prefix, database_url=database, workdir=workdir,
+                           extra_env={"NEWSMON_WEB_HOST": "127.0.0.1", "NEWSMON_ARTICLES_PARTITIONS": "2"}).start()
     prometheus = None
     try:
-        prometheus = start_prometheus(prometheus_config(web_port, prom_port), workdir, prom_port)
+        worker.ready(timeout=240)
+        prometheus = start_prometheus(prometheus_config(worker.port, prom_port), workdir, prom_port)
         wait_for("Prometheus to scrape the worker (up == 1)",
-                 lambda: _prom_value(prometheus, 'up{job="newsmon-worker"}') == 1, timeout=60)
+                 lambda: _prom_value(prometheus, 'up{job="newsmon-worker"}') == 1, 60)
         topic = f"{prefix}news.articles"
         expected = 0
         for i, wave in enumerate(WAVES):
@@ -153,16 +136,17 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
             expected += len(wave)
             wait_for(f"the worker to persist {expected} articles",
                      lambda n=expected: _persisted(worker) >= n,
-                     timeout=240, detail=lambda: (worker.log.read_text(errors="replace")[-3000:]))
-            wait_for("Prometheus to scrape the persisted count",
-                     lambda n=expected: _prom_value(prometheus, "max(newsmon_articles_persisted_total)") >= n,
-                     timeout=30)
-            time.sleep(6)  # the lag timer (5 s) and a few more scrapes
+                     240, worker.log_tail)
+            # Five scrapes at that count, so every rate sees it rise, and the lag timer (every 5 s) has run.
+            wait_for("Prometheus to scrape the persisted count five times and the consumer lag",
+                     lambda n=expected: _prom_value(
+                         prometheus, f"sum_over_time((max(newsmon_articles_persisted_total) >= bool {n})[1m:1s])") >= 5
+                     and _prom_value(prometheus, "count(newsmon_consumer_lag_seconds)") > 0, 60)
         yield Stack(worker=worker, prometheus=prometheus, database_url=database, started=started)
     finally:
         if prometheus is not None:
             prometheus.stop()
-        stop(worker.proc)
+        worker.stop()
 
 
 @pytest.mark.parametrize(("dashboard", "title", "target"), _panel_params("promql"))
@@ -179,8 +163,8 @@ def test_every_promql_panel_returns_data(stack, dashboard, title, target):
 
 def test_dashboard_variables_list_the_worker(stack):
     for name, board in BOARDS.items():
-        for var in board["templating"]["list"]:
-            selector = var["definition"][len("label_values("):-1].rsplit(",", 1)[0]
+        for var in (v for v in board["templating"]["list"] if v["type"] == "query"):
+            selector = var["query"]["query"][len("label_values("):-1].rsplit(",", 1)[0]
             result = stack.prometheus.query(selector)["data"]["result"]
             instances = {r["metric"]["instance"] for r in result}
             assert instances == {stack.worker.url.removeprefix("http://")}, f"{name}: ${var['name']}"
@@ -203,7 +187,7 @@ def test_prometheus_loaded_every_rule_and_evaluates_it_without_error(stack):
         return [r for g in stack.prometheus.api("/api/v1/rules")["data"]["groups"] for r in g["rules"]]
 
     wait_for("every rule to have been evaluated",
-             lambda: all(r["health"] != "unknown" for r in rules()), timeout=20)
+             lambda: all(r["health"] != "unknown" for r in rules()), 20)
     for r in rules():
         assert r["health"] == "ok", f"{r['name']}: {r.get('lastError')}"
 
@@ -230,7 +214,7 @@ def test_every_sql_panel_runs_on_the_migrated_schema(stack, dashboard, title, ta
 
 
 def test_newsmon_status_reads_the_real_worker(stack):
-    result = subprocess.run([str(NEWSMON), "status", "--url", stack.worker.url, "--interval", "1", "--json"],
+    result = subprocess.run([NEWSMON, "status", "--url", stack.worker.url, "--interval", "1", "--json"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     h = json.loads(result.stdout)
@@ -242,11 +226,11 @@ def test_newsmon_status_reads_the_real_worker(stack):
 
 def test_a_stopped_worker_is_seen_down(stack):
     """Last: stop the worker; the NewsmonWorkerDown expression turns non-empty, `newsmon status` says so."""
-    stop(stack.worker.proc)
+    stack.worker.stop()
     (down_rule,) = [r for r in RULES if r["alert"] == "NewsmonWorkerDown"]
     wait_for("up == 0 for the stopped worker",
-             lambda: stack.prometheus.query(down_rule["expr"])["data"]["result"], timeout=30)
-    result = subprocess.run([str(NEWSMON), "status", "--url", stack.worker.url, "--interval", "0.5"],
+             lambda: stack.prometheus.query(down_rule["expr"])["data"]["result"], 30)
+    result = subprocess.run([NEWSMON, "status", "--url", stack.worker.url, "--interval", "0.5"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "cannot reach the worker" in result.stderr

@@ -17,9 +17,8 @@ import uuid
 from pathlib import Path
 
 from schemas import Article
-
-from .harness import WorkerProcess, wait_for
-from .test_worker_pipeline import article_ids, bulk_articles, publish
+from tests.support.pipeline import article_ids, bulk_articles, publish
+from tests.support.workers import WorkerProcess, wait_for
 
 FILLER = ("Officials said the talks would continue next week, and analysts expected further measures "
           "against shipping and banking firms if no progress was made. ")
@@ -36,12 +35,10 @@ def main(n: int = 300, workers: int = 1, words: int = 0, bootstrap: str = "127.0
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        worker = WorkerProcess(bootstrap=bootstrap, prefix=prefix, database_url=db, workdir=Path(tmp))
-        worker.start(*(["--workers", str(workers)] if workers > 1 else []))
+        worker = WorkerProcess(bootstrap=bootstrap, prefix=prefix, database_url=db, workdir=Path(tmp),
+                               workers=workers).start()
         try:
-            worker.ready(timeout=150)
-            if workers > 1:
-                time.sleep(10)  # let the group settle on all members before timing
+            worker.ready(timeout=150, settle_s=3)  # every member has partitions, the same for 3 s
             articles = padded(bulk_articles(n), words)
             joins_before = worker.log_path.read_text().count("Joined group")
             t0 = time.monotonic()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psutil
 
-from streams import bench_pipeline as bp
-from streams.benchmark import build_corpus
+from streams.bench import pipeline as bp
+from streams.bench.inprocess import build_corpus
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -58,7 +58,7 @@ def main(n: int) -> None:
     with bp.fresh_database(run, "cpu") as url:
         group = bp.WorkerGroup(run, 1, url, "cpu").start()
         try:
-            group.wait_ready(run.progress, 300)
+            group.ready(300, settle_s=3)
             before, services0, own0 = worker_threads(group.proc.pid), services_cpu(), time.process_time()
             t0 = time.monotonic()
             bp.publish(run, bp._articles_topic(group), run.articles)

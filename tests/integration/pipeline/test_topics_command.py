@@ -10,9 +10,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from streams.settings import Settings
-from streams.topics import declared
-
-from .harness import NEWSMON
+from tests.support.workers import NEWSMON
 
 
 def _newsmon(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -27,12 +25,12 @@ def test_topics_create_makes_the_declared_topics_once(kafka_bootstrap, unique_pr
 
     first = _newsmon("topics", "create", env=env)
     assert first.returncode == 0, first.stderr
-    specs = declared(Settings(topic_prefix=unique_prefix))
+    specs = Settings(topic_prefix=unique_prefix).topics()
     assert f"{len(specs)} topic(s) created" in first.stdout
 
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
-        names = [spec.full_name(Settings(topic_prefix=unique_prefix)) for spec in specs.values()]
+        names = [spec.full_name(unique_prefix) for spec in specs.values()]
         described = {d["name"]: len(d["partitions"]) for d in admin.describe_topics(names)}
         resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
         configs = admin.describe_configs(resources)["topic"]
@@ -58,7 +56,7 @@ def test_unreachable_broker_is_a_clear_error(unique_prefix):
 def test_publish_sends_good_inputs_and_names_bad_lines(kafka_bootstrap, unique_prefix, tmp_path):
     from importlib.resources import files
 
-    from .harness import read_topic
+    from tests.support.kafka import read_topic
 
     samples = files("streams") / "samples" / "articles.jsonl"
     bad = tmp_path / "bad.jsonl"

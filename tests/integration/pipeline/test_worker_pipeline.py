@@ -7,17 +7,15 @@ import json
 import signal
 import urllib.error
 import urllib.request
-from importlib.resources import files
 
 import pytest
 import sqlalchemy as sa
 
-from schemas import Alert, Article, DeadLetter, alert_id_for, article_id_for
-from streams.sources import read_path
+from schemas import Alert, DeadLetter, alert_id_for, article_id_for
+from tests.support.kafka import TcpProxy, lag, produce, read_topic
+from tests.support.pipeline import MAX_TEXT_BYTES, article_ids, bulk_articles, db_rows, publish, sample_articles
+from tests.support.workers import WorkerProcess, wait_for
 
-from .harness import TcpProxy, WorkerProcess, lag, produce, read_topic, wait_for
-
-MAX_TEXT_BYTES = 20_000
 BAD_RECORDS = {
     "not_json": b"{this is not json",
     "invalid_utf8": b'{"id": "bad-utf8", "text": "\xff\xfe"}',
@@ -25,67 +23,6 @@ BAD_RECORDS = {
     "wrong_schema": json.dumps({"id": "bad-schema", "body": "text under the wrong key"}).encode(),
     "oversize": json.dumps({"id": "bad-big", "text": "word " * (MAX_TEXT_BYTES // 4)}).encode(),
 }
-
-
-def sample_articles() -> list[Article]:
-    return [item.article for item in read_path(files("streams") / "samples" / "articles.jsonl")]
-
-
-def bulk_articles(n: int) -> list[Article]:
-    """n distinct articles written for these tests; every third carries a clear sanction event."""
-    pairs = [("Germany", "Iran"), ("Japan", "North Korea"), ("Canada", "Russia"), ("Australia", "Myanmar")]
-    out = []
-    for i in range(n):
-        a, b = pairs[i % len(pairs)]
-        if i % 3 == 0:
-            text = (f"{a} imposed sanctions on {b} on Monday over its weapons programme, officials said. "
-                    f"(item {i})")
-        elif i % 3 == 1:
-            text = f"The foreign ministers of {a} and {b} held talks in Geneva on Tuesday. (item {i})"
-        else:
-            text = f"Shares in {a} rose for a third day as exporters gained, traders said. (item {i})"
-        out.append(Article(id=f"bulk-{i:04d}", text=text, title=f"Bulletin {i}"))
-    return out
-
-
-def publish(bootstrap: str, topic: str, articles: list[Article]) -> None:
-    produce(bootstrap, topic, [(a.id.encode(), a.model_dump_json().encode()) for a in articles])
-
-
-def db_rows(database_url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql))]
-    except sa.exc.OperationalError:  # SQLite file or tables not created yet
-        return []
-    except sa.exc.ProgrammingError:
-        return []
-    finally:
-        engine.dispose()
-
-
-def article_ids(database_url: str) -> set[str]:
-    return {r[0] for r in db_rows(database_url, "SELECT id FROM articles")}
-
-
-@pytest.fixture
-def make_worker(kafka_bootstrap, unique_prefix, tmp_path):
-    started: list[WorkerProcess] = []
-
-    def make(database_url: str, *args: str) -> WorkerProcess:
-        # Faust reads BROKER_SESSION_TIMEOUT from the environment: a SIGKILLed member then leaves the group
-        # after 10 s instead of 60 s, so the restarted worker gets the partitions sooner.
-        env = {"NEWSMON_MAX_TEXT_BYTES": str(MAX_TEXT_BYTES), "BROKER_SESSION_TIMEOUT": "10",
-               "BROKER_HEARTBEAT_INTERVAL": "1"}
-        worker = WorkerProcess(bootstrap=kafka_bootstrap, prefix=unique_prefix, database_url=database_url,
-                               workdir=tmp_path, extra_env=env)
-        started.append(worker.start(*args))
-        return worker
-
-    yield make
-    for worker in started:
-        worker.stop(signal.SIGKILL, timeout=10)
 
 
 def test_articles_become_rows_alerts_and_dead_letters(make_worker, kafka_bootstrap, unique_prefix,

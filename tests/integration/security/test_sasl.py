@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.faults.services import DedicatedKafka
-from tests.integration.pipeline.harness import NEWSMON, WorkerProcess, read_topic, wait_for
-from tests.integration.pipeline.test_worker_pipeline import article_ids
+from tests.support.kafka import read_topic
+from tests.support.pipeline import article_ids
+from tests.support.services import DedicatedKafka
+from tests.support.workers import NEWSMON, WorkerProcess, wait_for
 
 USER = "newsmon-app"
 PASSWORD = f"pw-{secrets.token_hex(8)}"  # random per run, so finding it in output can only mean a leak
@@ -154,7 +155,7 @@ async def _aiokafka_send(bootstrap: str, mechanism: str, password: str, topic: s
     from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
     from pydantic import SecretStr
 
-    from streams.kafka_clients import faust_broker_kwargs
+    from streams.kafka.clients import faust_broker_kwargs
     from streams.settings import Settings
 
     settings = Settings(kafka_bootstrap=bootstrap, kafka_security_protocol="SASL_PLAINTEXT",

@@ -17,14 +17,3 @@ def repo(engine) -> Repository:
     return Repository(engine)
 
 
-def counts(repo: Repository) -> dict:
-    """Every row count, event_parties included."""
-    import sqlalchemy as sa
-
-    from storage.models import event_parties
-
-    stats = repo.stats()
-    with repo.engine.connect() as conn:
-        query = sa.select(sa.func.count()).select_from(event_parties)
-        stats["event_parties"] = conn.execute(query).scalar_one()
-    return stats

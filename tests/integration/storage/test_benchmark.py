@@ -1,7 +1,7 @@
 """The batch-write benchmark runs on both databases, prints its figures and leaves no rows behind."""
 
 from storage import Repository, make_engine
-from storage.benchmark import main, synthetic_record
+from streams.bench.storage import main, synthetic_record
 
 
 def test_benchmark_prints_figures_and_cleans_up(database_url, capsys):

@@ -8,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage import Repository, make_engine
-from tests.integration.storage.conftest import counts
-from tests.unit.storage.factory import make_batch
+from tests.support.records import counts, make_batch
 
 
 def test_concurrent_overlapping_batches_converge_on_the_newest_rules(database_url):

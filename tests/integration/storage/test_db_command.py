@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from storage import Repository, make_engine
-from tests.unit.storage.factory import make_batch
+from tests.support.records import make_batch
 
 NEWSMON = Path(sys.executable).with_name("newsmon")
 

@@ -6,8 +6,7 @@ import pytest
 
 from schemas import Article, EnrichedArticle, Event
 from storage import InvalidBatch, Repository
-from tests.integration.storage.conftest import counts
-from tests.unit.storage.factory import make_batch, make_record
+from tests.support.records import counts, make_batch, make_record
 
 
 def test_a_batch_is_stored_with_its_entities_mentions_events_and_parties(repo):

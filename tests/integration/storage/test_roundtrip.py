@@ -6,8 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Repository, make_engine, upgrade
-from tests.integration.storage.conftest import counts
-from tests.unit.storage.factory import make_batch, make_record
+from tests.support.records import counts, make_batch, make_record
 
 # Every code point except NUL and lone surrogates (check() refuses those with a clear error).
 storable = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,

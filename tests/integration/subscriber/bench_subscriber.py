@@ -19,8 +19,8 @@ from kafka import KafkaProducer
 
 import schemas
 from schemas import Alert, Article
+from streams.kafka.admin import admin_client, ensure_topics
 from streams.settings import Settings
-from streams.topic_admin import admin_client, ensure_topics
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
 TEXT = "Ministers met in Geneva on Tuesday to discuss trade and sanctions relief, officials said. " * 20

@@ -15,7 +15,8 @@ import pytest
 
 import schemas
 from schemas import Alert, alert_id_for, event_id_for
-from tests.integration.subscriber.conftest import NEWSMON, Cluster
+from tests.support.cluster import Cluster
+from tests.support.workers import NEWSMON
 
 EXAMPLE = Path(schemas.__file__).parent / "examples" / "alerts.sanctions" / "eu-imposes-on-iran.json"
 TEMPLATE = Alert.model_validate_json(EXAMPLE.read_bytes())

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas import Article
-from streams.backfill import SOURCE_HEADER, TIMESTAMP_HEADER
+from streams.kafka.backfill import SOURCE_HEADER, TIMESTAMP_HEADER
 
 # Record timestamps a minute apart, from two hours ago: Kafka 4 rejects timestamps more than an hour in the
 # future, and the window arithmetic below must not depend on when the test runs.
@@ -91,7 +91,7 @@ def test_bad_windows_are_refused_before_reading(cluster, args, message):
 
 
 def test_missing_topic_is_a_clear_error(kafka_bootstrap, unique_prefix):
-    from tests.integration.subscriber.conftest import Cluster
+    from tests.support.cluster import Cluster
 
     result = Cluster(kafka_bootstrap, unique_prefix).run("replay", "--since", "1d")
     assert result.returncode == 1

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from schemas import Alert, Article
-from tests.integration.pipeline.harness import WorkerProcess, wait_for
+from tests.support.workers import WorkerProcess, wait_for
 
 ARTICLES = [
     Article(id="rp-sanction-1", title="Canada sanctions Russian bank",

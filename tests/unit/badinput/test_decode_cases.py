@@ -1,5 +1,5 @@
-"""Every kind of bad or awkward input at the edge (streams.decode): the reason it is dead-lettered under, or
-what is kept of it. The decisions themselves are documented in streams/decode.py."""
+"""Every kind of bad or awkward input at the edge (streams.worker.decode): the reason it is dead-lettered under, or
+what is kept of it. The decisions themselves are documented in streams/worker/decode.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from schemas import Article, DeadLetter
 from schemas.deadletter import DEADLETTER_REASONS
-from streams.decode import Origin, decode_article
+from streams.worker.decode import Origin, decode_article
 
 ORIGIN = Origin(topic="t.news.articles", partition=0, offset=7, key=b"k-1")
 LIMIT = 1_000_000  # the default NEWSMON_MAX_TEXT_BYTES

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas import Analysis, Article, DeadLetter
-from streams.decode import Origin, decode_article
+from streams.worker.decode import Origin, decode_article
 
 ORIGIN = Origin(topic="t.news.articles", partition=0, offset=0, key=b"k")
 LIMIT = 4_000

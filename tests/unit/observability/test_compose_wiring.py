@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from tests.unit.observability.deploy_modules import GRAFANA_DIR, PROMETHEUS_DIR, ROOT
+from tests.support.deploy import GRAFANA_DIR, PROMETHEUS_DIR, ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]

@@ -10,8 +10,8 @@ import sys
 import pytest
 import yaml
 
-from tests.unit.observability.catalogue import exported_series_names, families, metric_names_in
-from tests.unit.observability.deploy_modules import GRAFANA_DIR, binary, build_dashboards, grafana_queries
+from tests.support.deploy import GRAFANA_DIR, binary, build_dashboards, grafana_queries
+from tests.support.metric_names import exported_series_names, families, metric_names_in
 
 BOARDS = {path.name: json.loads(path.read_text())
           for path in sorted((GRAFANA_DIR / "dashboards").glob("*.json"))}
@@ -29,7 +29,7 @@ def prom_queries() -> list[tuple[str, str, str]]:
         out += [(name, p["title"], t["expr"]) for p, t in build_dashboards.iter_queries(board) if "expr" in t]
         for var in board["templating"]["list"]:
             if var["type"] == "query" and var["datasource"]["type"] == "prometheus":
-                out.append((name, f"variable ${var['name']}", _variable_selector(var["definition"])))
+                out.append((name, f"variable ${var['name']}", _variable_selector(var["query"]["query"])))
     return out
 
 
@@ -58,17 +58,41 @@ def test_dashboard_json_is_what_grafana_loads(name):
     assert board["uid"] and len(board["uid"]) <= 40  # Grafana's uid limit
     ids = [p["id"] for p in board["panels"]]
     assert len(ids) == len(set(ids)), "panel ids must be unique"
-    datasources = provisioned_datasources()
     for panel in build_dashboards.iter_panels(board):
         where = f"{name}: {panel['title']!r}"
         assert panel["type"] in ("timeseries", "stat", "table", "barchart", "bargauge", "gauge"), where
-        assert datasources.get(panel["datasource"]["uid"]) == panel["datasource"]["type"], where
+        assert panel["datasource"]["uid"] in _resolved_sources(board), where
         assert panel["targets"], f"{where} has no query"
         ref_ids = [t["refId"] for t in panel["targets"]]
         assert len(ref_ids) == len(set(ref_ids)), where
         for target in panel["targets"]:
             assert target["datasource"] == panel["datasource"], where
             assert build_dashboards.query_text(target).strip(), where
+
+
+def _resolved_sources(board: dict) -> dict[str, str]:
+    """`${VAR}` -> the provisioned uid its data-source variable defaults to, for each data source the board names."""
+    return {"${" + v["name"] + "}": v["current"]["value"] for v in board["templating"]["list"]
+            if v["type"] == "datasource"}
+
+
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_each_data_source_is_an_import_input_and_resolves_to_the_provisioned_one(name):
+    """Imported by hand, Grafana asks for every `__inputs` data source and fills `${VAR}` in; provisioned, the
+    data-source variable of the same name resolves `${VAR}` to the data source provisioning created."""
+    board = BOARDS[name]
+    inputs = {i["name"]: i for i in board["__inputs"]}
+    variables = {v["name"]: v for v in board["templating"]["list"] if v["type"] == "datasource"}
+    used = {p["datasource"]["uid"] for p in build_dashboards.iter_panels(board)}
+    used |= {v["datasource"]["uid"] for v in board["templating"]["list"] if v.get("datasource")}
+    assert used == {"${" + n + "}" for n in inputs}, "every data source an input, every input used"
+    provisioned = provisioned_datasources()
+    for input_name, given in inputs.items():
+        assert given["type"] == "datasource"
+        assert variables[input_name]["query"] == given["pluginId"]
+        assert provisioned[variables[input_name]["current"]["value"]] == given["pluginId"]
+    assert {r["id"] for r in board["__requires"] if r["type"] == "datasource"} == {
+        i["pluginId"] for i in inputs.values()}
 
 
 @pytest.mark.parametrize("name", sorted(BOARDS))
@@ -100,7 +124,7 @@ def test_queries_select_only_exported_metrics_and_every_metric_is_shown():
     shown = set()
     for name, title, expr in prom_queries():
         used = metric_names_in(expr)
-        assert used <= exported, f"{name}: {title!r} selects {used - exported}, not in streams/metrics.py"
+        assert used <= exported, f"{name}: {title!r} selects {used - exported}, not in streams/worker/metrics.py"
         shown |= used
     for family in families():
         stem = family.removesuffix("_total")

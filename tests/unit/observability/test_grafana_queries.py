@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.unit.observability.deploy_modules import grafana_queries as gq
+from tests.support.deploy import grafana_queries as gq
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 T1 = datetime(2026, 3, 1, 13, 30, tzinfo=UTC)

@@ -6,8 +6,8 @@ import re
 
 import yaml
 
-from tests.unit.observability.catalogue import families
-from tests.unit.observability.deploy_modules import PROMETHEUS_DIR, ROOT, build_dashboards
+from tests.support.deploy import PROMETHEUS_DIR, ROOT, build_dashboards
+from tests.support.metric_names import families
 
 DOC = (ROOT / "docs" / "metrics.md").read_text()
 

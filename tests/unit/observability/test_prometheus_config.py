@@ -8,8 +8,8 @@ import subprocess
 import pytest
 import yaml
 
-from tests.unit.observability.catalogue import exported_series_names, metric_names_in
-from tests.unit.observability.deploy_modules import PROMETHEUS_DIR, binary
+from tests.support.deploy import PROMETHEUS_DIR, binary
+from tests.support.metric_names import exported_series_names, metric_names_in
 
 CONFIGS = ("prometheus.yml", "prometheus-compose.yml")
 RULES = PROMETHEUS_DIR / "rules" / "newsmon.yml"
@@ -65,7 +65,7 @@ def test_rules_select_only_exported_metrics():
     exported = exported_series_names()
     for rule in alert_rules():
         unknown = metric_names_in(rule["expr"]) - exported
-        assert not unknown, f"{rule['alert']} selects {unknown}, which streams/metrics.py does not export"
+        assert not unknown, f"{rule['alert']} selects {unknown}, which streams/worker/metrics.py does not export"
 
 
 def _without_targets(config: dict) -> dict:

@@ -11,11 +11,11 @@ import pytest
 from prometheus_client import CollectorRegistry, make_wsgi_app
 from typer.testing import CliRunner
 
-from streams.cli import _register_all, app
-from streams.health import compute, metrics_url, parse, quantile
-from streams.metrics import Metrics
+from streams.cli.health import compute, metrics_url, parse, quantile
+from streams.cli.main import app, register_all
+from streams.worker.metrics import Metrics
 
-_register_all()
+register_all()
 runner = CliRunner()
 
 

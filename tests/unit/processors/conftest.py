@@ -36,5 +36,3 @@ def analyze(nlp, rules):
     return run
 
 
-def events_of(analysis, type_=None):
-    return [e for e in analysis.events if type_ is None or e.type == type_]

@@ -7,7 +7,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from streams.commands import analyze as analyze_cmd
+from streams.cli import analyze as analyze_cmd
 
 
 def _app() -> typer.Typer:

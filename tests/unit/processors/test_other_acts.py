@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.processors.conftest import events_of
+from tests.support.nlp import events_of
 
 
 def _others(analysis):

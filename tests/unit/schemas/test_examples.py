@@ -11,12 +11,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 import schemas
 from schemas import Alert, EnrichedArticle, alert_id_for, event_id_for
-from streams.jsonschema_export import topic_schema
+from schemas.json_schema import topic_schema
 from streams.settings import Settings
-from streams.topics import declared
 
 EXAMPLES = Path(schemas.__file__).parent / "examples"
-SPECS = {spec.name: spec for spec in declared(Settings()).values()}
+SPECS = {spec.name: spec for spec in Settings().topics().values()}
 
 
 def _examples() -> list[tuple[str, Path]]:

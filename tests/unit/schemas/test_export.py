@@ -8,9 +8,8 @@ import typer
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from streams.commands import schemas as schemas_command
+from streams.cli import schemas as schemas_command
 from streams.settings import Settings
-from streams.topics import declared
 
 
 def _cli() -> typer.Typer:
@@ -24,7 +23,7 @@ def test_export_writes_a_schema_per_topic_and_an_index(tmp_path):
     result = CliRunner().invoke(_cli(), ["schemas", "export", str(target)])
     assert result.exit_code == 0, result.output
 
-    specs = declared(Settings())
+    specs = Settings().topics()
     index = json.loads((target / "index.json").read_text())
     assert [entry["topic"] for entry in index["topics"]] == [spec.name for spec in specs.values()]
     for entry in index["topics"]:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from streams import kafka_clients
+from streams.kafka import clients as kafka_clients
 from streams.settings import Settings
 
 KAFKA_PW = "kafka-Pw-9f3e1"
@@ -65,7 +65,7 @@ def test_incomplete_sasl_settings_name_the_variable_not_a_value(settings, monkey
 
 def test_web_endpoints_bind_to_loopback_by_default(monkeypatch):
     monkeypatch.delenv("NEWSMON_WEB_HOST", raising=False)
-    from streams.app import faust_options
+    from streams.worker.app import faust_options
 
     options = faust_options(Settings())
     assert options["web_bind"] == "127.0.0.1" and options["web_host"] == "127.0.0.1"

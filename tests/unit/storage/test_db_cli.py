@@ -7,9 +7,9 @@ import typer
 from typer.testing import CliRunner
 
 from storage import Repository, make_engine
-from streams.commands import db
+from streams.cli import db
 from streams.settings import get_settings
-from tests.unit.storage.factory import make_batch, make_record
+from tests.support.records import make_batch, make_record
 
 
 @pytest.fixture

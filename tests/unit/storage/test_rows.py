@@ -7,7 +7,7 @@ import pytest
 from schemas import Evidence, Mention
 from storage.errors import InvalidBatch
 from storage.rows import check, choose, to_rows
-from tests.unit.storage.factory import make_record
+from tests.support.records import make_record
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

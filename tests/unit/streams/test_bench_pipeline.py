@@ -4,11 +4,13 @@ stages (the real ones need the broker and a database and are run by hand, `make 
 from __future__ import annotations
 
 import json
+import types
 
 import pytest
 
-from streams import bench_pipeline as bp
-from streams.benchmark import build_corpus, write_json
+from streams.bench import pipeline as bp
+from streams.bench.inprocess import build_corpus, write_json
+from tests.support.workers import wait_for
 
 HEADLINE = {"spacy_wps", "analyze_wps", "pipeline_wps", "pipeline2_wps", "ratio_analyze", "ratio_pipeline",
             "ratio_scaling", "ratio_analyze_range", "ratio_pipeline_range", "ratio_scaling_range",
@@ -112,7 +114,7 @@ def test_ratios_pair_the_rounds_of_the_same_number(tmp_path):
 
 
 def test_median_result_takes_medians_of_numbers_nested_too():
-    from streams.benchmark import median_result
+    from streams.bench.inprocess import median_result
 
     rounds = [{"round": 1, "words_per_s": 100.0, "alerts": 3, "stage_seconds": {"nlp": 1.0},
                "peak_rss_mb": [400.0, 380.0], "workers": 2},
@@ -219,13 +221,13 @@ class FakeGroup:
 
     def __init__(self, run, count, database_url, label):
         self.count, self.database_url, self.label = count, database_url, label
-        self.peak_rss = {}
+        self.sampler = types.SimpleNamespace(rss_mb=lambda: [])
 
     def start(self):
         FakeGroup.events.append(("start", self.label))
         return self
 
-    def wait_ready(self, progress, timeout):
+    def ready(self, timeout, settle_s=0.0, progress=None):
         FakeGroup.events.append(("ready", self.label))
 
     def stop(self):
@@ -310,21 +312,17 @@ def test_a_workers_peak_rss_and_cpu_count_its_child_processes(tmp_path):
     """With NEWSMON_NLP_EXECUTOR=process the model lives in the worker's child: its memory is the worker's."""
     import subprocess
     import sys
-    import threading
-    import time
 
     child = "import time; x = b'x' * (150 * 2**20); time.sleep(30)"
     parent = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); time.sleep(30)"
     group = bp.WorkerGroup(bp.PipelineRun(articles=[], bootstrap="127.0.0.1:1", workdir=tmp_path), 1,
                            "sqlite://", "rss")
     group.proc = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
+    sampler = group.sampler.start()
     try:
-        threading.Thread(target=group._sample, daemon=True).start()
-        deadline = time.monotonic() + 20
-        while group.peak_rss.get(group.proc.pid, 0) < 150 * 2**20 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert group.peak_rss[group.proc.pid] >= 150 * 2**20
-        assert len(group._cpu) >= 2  # the parent's and the child's CPU times
+        wait_for("the child's memory counted in the worker's", lambda: sampler.peak_rss.get(group.proc.pid, 0)
+                 >= 150 * 2**20, 20, lambda: f"peak RSS so far: {sampler.peak_rss}", interval=0.2)
+        assert len(sampler._cpu) >= 2  # the parent's and the child's CPU times
     finally:
         group.stop()
 
@@ -341,7 +339,7 @@ def test_stage_a2_runs_after_a_in_every_round_and_gives_the_machine_ceiling(tmp_
 
 
 def test_stage_a2_splits_the_texts_in_two_halves_of_nearly_equal_words():
-    from streams.benchmark import balanced_halves
+    from streams.bench.inprocess import balanced_halves
 
     texts = [" ".join(["w"] * n) for n in (60, 5, 30, 30, 25, 1, 8, 40)]
     first, second = balanced_halves(texts)
@@ -354,7 +352,7 @@ def _event_share(corpus) -> float:
     """Share of the corpus's sentences written from an event template (found by its longest fixed words)."""
     import re
 
-    from streams.benchmark import _EVENT_TEMPLATES
+    from streams.bench.inprocess import _EVENT_TEMPLATES
 
     markers = [max(re.split(r"\{\w+\}", t), key=len).strip() for t in _EVENT_TEMPLATES]
     sentences = [s for a in corpus for s in re.split(r"(?<=\.) ", a.text)]

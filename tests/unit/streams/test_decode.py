@@ -5,7 +5,7 @@ import json
 import pytest
 
 from schemas import Article, DeadLetter, EnrichedArticle
-from streams.decode import Origin, decode_article, decode_record
+from streams.worker.decode import Origin, decode_article, decode_record
 
 ORIGIN = Origin(topic="t.news.articles", partition=2, offset=41, key=b"a-1", timestamp_ms=1_700_000_000_000)
 LIMIT = 10_000

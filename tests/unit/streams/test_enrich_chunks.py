@@ -8,9 +8,8 @@ import pytest
 
 import processors
 from schemas import Analysis
-from streams.pipeline import NLP_CHUNKS, Enricher
-
-from .test_pipeline import Sent, article_bytes, incoming, make_runtime
+from streams.worker.enrich import NLP_CHUNKS, Enricher
+from tests.support.fakes import Sent, article_bytes, incoming, make_runtime
 
 
 @pytest.fixture

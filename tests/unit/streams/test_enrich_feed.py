@@ -9,10 +9,11 @@ import json
 import pytest
 
 from schemas import Analysis
-from streams.nlp_executor import ChunkResult
-from streams.pipeline import BatchHeld, Enricher, EnrichFeed
-
-from .test_pipeline import article_bytes, incoming, make_runtime
+from streams.worker.batch import BatchHeld
+from streams.worker.enrich import Enricher, EnrichFeed
+from streams.worker.nlp_executor import ChunkResult
+from tests.support.fakes import article_bytes, incoming, make_runtime
+from tests.support.workers import run_until_idle, wait_for_async
 
 
 class TimelineNlp:
@@ -77,11 +78,7 @@ def feed_with(timeline):
 
 
 async def until(condition, timeout=5.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.005)
+    await wait_for_async("the feed to get there", condition, timeout)
 
 
 def test_the_next_batch_is_analysed_while_the_previous_waits_for_acks_and_release_follows_acks():
@@ -94,7 +91,7 @@ def test_the_next_batch_is_analysed_while_the_previous_waits_for_acks_and_releas
         await until(lambda: set(acks.sent) == {"a1", "a2", "a3"})
         assert released == []  # nothing acknowledged yet: nothing committable
         acks.ack("a3")
-        await asyncio.sleep(0.05)
+        await run_until_idle()
         assert released == []  # b2 is done but b1 is not: released in order
         acks.ack("a1")
         acks.ack("a2")
@@ -118,7 +115,7 @@ def test_a_batch_whose_acknowledgement_fails_is_sent_again_and_released_once():
         assert released == []
         acks.ack("a1")
         await until(lambda: released == ["b1"])
-        await asyncio.sleep(0.05)
+        await run_until_idle()
         await feed.close()
         return released
 

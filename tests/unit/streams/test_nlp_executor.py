@@ -5,15 +5,15 @@ makes the worker give up; a model the child cannot load fails the start with a c
 import asyncio
 import os
 import signal
-import time
 
 import pytest
-import spacy
 
 import processors
 from schemas import Article
-from streams import nlp_executor as ne
 from streams.settings import Settings
+from streams.worker import nlp_executor as ne
+from tests.support.nlp import blank_init
+from tests.support.workers import wait_for
 
 ARTICLES = [
     Article(id="t1", title="Canada imposes sanctions on Belarus",
@@ -23,16 +23,19 @@ ARTICLES = [
 ]
 
 
-def blank_init() -> None:
-    """A light child for the lifecycle tests: a blank English pipeline instead of the trained model."""
-    nlp = spacy.blank("en")
-    ne._CHILD.update(nlp=nlp, rules=processors.load_rules(), model=processors.model_name(nlp), batch_size=8)
-
-
 def kill_child(executor: ne.ProcessNlp) -> None:
     pid = executor.submit(os.getpid).result(timeout=60)
     os.kill(pid, signal.SIGKILL)
-    time.sleep(0.3)
+    wait_for(f"the killed NLP process {pid} to be gone", lambda: _gone(pid), 10, interval=0.05)
+
+
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_the_process_executor_gives_the_thread_executors_analyses():
@@ -101,8 +104,8 @@ def test_an_unknown_executor_is_refused_with_the_choices():
 
 ORPHAN_SCRIPT = """
 import os, sys, time
-from streams import nlp_executor as ne
-from tests.unit.streams.test_nlp_executor import blank_init
+from streams.worker import nlp_executor as ne
+from tests.support.nlp import blank_init
 executor = ne.ProcessNlp("unused", 8, initializer=blank_init, initargs=())
 print(executor.submit(os.getpid).result(timeout=60), flush=True)
 time.sleep(600)
@@ -123,7 +126,4 @@ def test_the_nlp_process_exits_when_its_worker_is_killed_outright(tmp_path):
     finally:
         worker.kill()
         worker.wait()
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "the NLP process outlived its worker by 10 s"
-        time.sleep(0.2)
+    wait_for("the NLP process to exit after its worker was killed", lambda: _gone(child), 10, interval=0.2)

@@ -19,7 +19,7 @@ class FakeConsumer:
 
 
 def test_follow_ends_once_stop_is_set_and_shows_the_polled_batch_whole():
-    from streams.partition_reader import follow
+    from streams.kafka.reader import follow
 
     stop = threading.Event()
     consumer = FakeConsumer([[1, 2], [3, 4, 5], [6]], stop, stop_at=2)
@@ -29,7 +29,7 @@ def test_follow_ends_once_stop_is_set_and_shows_the_polled_batch_whole():
 
 
 def test_follow_without_stop_keeps_polling():
-    from streams.partition_reader import follow
+    from streams.kafka.reader import follow
 
     stop = threading.Event()
     records = follow(FakeConsumer([[1], [], [2]], stop, stop_at=99), poll_ms=10)
@@ -42,7 +42,7 @@ def test_first_ctrl_c_sets_stop_and_a_second_interrupts(monkeypatch):
 
     import pytest
 
-    from streams.commands._subscriber import ctrl_c_sets
+    from streams.cli.errors import ctrl_c_sets
 
     stop = threading.Event()
     before = signal.getsignal(signal.SIGINT)

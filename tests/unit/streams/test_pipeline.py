@@ -3,84 +3,27 @@ outage is retried (counted) until the write succeeds; alerts only for asserted e
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import processors
 import storage
-from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
-from streams.bootstrap import Runtime
-from streams.decode import Origin
-from streams.metrics import Metrics
-from streams.nlp_executor import ThreadNlp
-from streams.pipeline import Enricher, Incoming, Persister
-from streams.settings import Settings
-
-
-class FakeRepository:
-    def __init__(self, outages: int = 0):
-        self.outages = outages
-        self.saved: list[list[str]] = []
-
-    def save_batch(self, records):
-        if self.outages:
-            self.outages -= 1
-            raise storage.DatabaseUnavailable("connection refused")
-        self.saved.append([r.article.id for r in records])
-
-
-class Sent:
-    """Records published by the pipeline, by logical topic key."""
-
-    def __init__(self):
-        self.by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
-
-    async def __call__(self, topic_key, key, value):
-        self.by_topic.setdefault(topic_key, []).append((key, value))
-        done = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
-
-
-def make_runtime(repository=None) -> Runtime:
-    settings = Settings(max_text_bytes=10_000)
-    return Runtime(settings=settings, metrics=Metrics.create(), nlp=None, rules=None,
-                   engine=None, repository=repository or FakeRepository(),
-                   nlp_executor=ThreadNlp(None, None, "fake-model", settings.nlp_batch_size),
-                   db_executor=ThreadPoolExecutor(1))
-
-
-def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
-    return Event(id=event_id_for(article_id, type_, subtype, ["DEU"], ["IRN"], 0, 10), article_id=article_id,
-                 type=type_, subtype=subtype, actors=("DEU",), targets=("IRN",), certainty=certainty,
-                 trigger="imposed", evidence=Evidence(text="x", start=0, end=10), confidence=0.9,
-                 rules_version="test")
+from schemas import EnrichedArticle
+from streams.worker.enrich import Enricher
+from streams.worker.persist import Persister
+from tests.support.fakes import (
+    FakeRepository,
+    Sent,
+    article_bytes,
+    enriched_bytes,
+    fake_processors,
+    incoming,
+    make_runtime,
+)
 
 
 @pytest.fixture
 def fake_nlp(monkeypatch):
-    """parse_batch returns the texts; analyze_doc fails on "BOOM" and finds one asserted and one
-    hypothetical sanction event otherwise."""
-    monkeypatch.setattr(processors, "parse_batch", lambda nlp, texts, batch_size: list(texts))
-
-    def analyze_doc(article, doc, rules, model_name):
-        if "BOOM" in doc:
-            raise RuntimeError("the parser choked")
-        return Analysis(article_id=article.id, model=model_name, rules_version="test",
-                        events=(event(article.id, "asserted"),
-                                event(article.id, "hypothetical", subtype="lift_or_ease")))
-
-    monkeypatch.setattr(processors, "analyze_doc", analyze_doc)
-
-
-def incoming(value: bytes, offset: int) -> Incoming:
-    return Incoming(value=value, origin=Origin(topic="p.news.articles", partition=0, offset=offset,
-                                               key=b"k", timestamp_ms=1_700_000_000_000))
-
-
-def article_bytes(article_id: str, text: str) -> bytes:
-    return Article(id=article_id, text=text).model_dump_json().encode()
+    fake_processors(monkeypatch)
 
 
 def test_one_failing_article_is_dead_lettered_and_the_batch_goes_on(fake_nlp):
@@ -108,13 +51,6 @@ def test_one_failing_article_is_dead_lettered_and_the_batch_goes_on(fake_nlp):
     assert m("newsmon_deadletters_total", {"reason": "processing_error"}) == 1
     assert m("newsmon_events_detected_total", {"type": "sanction", "subtype": "lift_or_ease",
                                                "certainty": "hypothetical"}) == 2
-
-
-def enriched_bytes(article_id: str) -> bytes:
-    article = Article(id=article_id, text="text")
-    analysis = Analysis(article_id=article_id, model="m", rules_version="test")
-    record = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=1)
-    return record.model_dump_json().encode()
 
 
 def test_database_outage_is_retried_until_the_batch_is_written(monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 
 import schemas
 from schemas import Alert
-from streams.alert_view import AlertFilter, NotAnAlert, decode_alert, render_json, render_line
+from streams.cli.alert_view import AlertFilter, NotAnAlert, decode_alert, render_json, render_line
 
 EXAMPLES = Path(schemas.__file__).parent / "examples"
 SANCTION = (EXAMPLES / "alerts.sanctions" / "eu-imposes-on-iran.json").read_bytes()

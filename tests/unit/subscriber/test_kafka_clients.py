@@ -11,8 +11,8 @@ import faust
 import pytest
 from pydantic import SecretStr
 
-from streams import kafka_clients
-from streams.kafka_clients import KafkaConfigError, KafkaUnavailable, faust_broker_kwargs, security_config
+from streams.kafka import clients as kafka_clients
+from streams.kafka.clients import KafkaConfigError, KafkaUnavailable, faust_broker_kwargs, security_config
 from streams.settings import Settings
 
 PASSWORD = "pa55-Wh1sper-0471"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from streams.timeparse import TimeFormatError, format_utc, parse_time, to_ms
+from streams.cli.timeparse import TimeFormatError, format_utc, parse_time, to_ms
 
 NOW = datetime(2026, 11, 28, 15, 0, 0, tzinfo=UTC)
 

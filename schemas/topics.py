@@ -1,0 +1,56 @@
+"""Every topic, declared once as data: name, record schema and version, partitions, retention, dead-letter
+twin. The worker, the topic-creation step, the CLI and the JSON Schema export all read this table;
+deployments prefix every name (`NEWSMON_TOPIC_PREFIX`, see `TopicSpec.full_name`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from schemas.alert import Alert
+from schemas.article import Article
+from schemas.deadletter import DeadLetter
+from schemas.enriched import EnrichedArticle
+
+DAY_MS = 24 * 3600 * 1000
+INPUT_PARTITIONS = 4  # the default of the topics a worker group reads (NEWSMON_ARTICLES_PARTITIONS)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    key: str  # logical name used in code
+    name: str  # name on the broker, before the prefix
+    schema: type[BaseModel]
+    schema_version: int
+    partitions: int
+    retention_ms: int | None  # None: the broker's default
+    deadletter: str | None  # logical key of the dead-letter twin
+    description: str
+
+    def full_name(self, prefix: str = "") -> str:
+        """The name on the broker under a deployment's topic prefix."""
+        return f"{prefix}{self.name}"
+
+
+def declared(input_partitions: int = INPUT_PARTITIONS) -> dict[str, TopicSpec]:
+    """The topic table, by logical key; the topics the workers read get `input_partitions` partitions."""
+    parts = input_partitions
+    specs = [
+        TopicSpec("articles", "news.articles", Article, 1, parts, 30 * DAY_MS, "deadletter",
+                  "Input articles, key = article id."),
+        TopicSpec("replay", "news.articles.replay", Article, 1, parts, 7 * DAY_MS, "deadletter",
+                  "Articles re-read by `newsmon replay`; processed like news.articles, beside live traffic."),
+        TopicSpec("enriched", "news.enriched", EnrichedArticle, 1, parts, 30 * DAY_MS, "deadletter",
+                  "Article + entities + events, key = article id."),
+        TopicSpec("alerts_sanction", "alerts.sanctions", Alert, 1, 2, 90 * DAY_MS, None,
+                  "Asserted sanction events, key = alert id."),
+        TopicSpec("alerts_diplomacy", "alerts.diplomacy", Alert, 1, 2, 90 * DAY_MS, None,
+                  "Asserted diplomacy events, key = alert id."),
+        TopicSpec("deadletter", "news.deadletter", DeadLetter, 1, 1, 90 * DAY_MS, None,
+                  "Records that could not be processed: reason, source topic/partition/offset, original bytes."),
+    ]
+    return {s.key: s for s in specs}
+
+
+ALERT_TOPIC_FOR_TYPE = {"sanction": "alerts_sanction", "diplomacy": "alerts_diplomacy"}

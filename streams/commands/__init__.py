@@ -1,1 +1,0 @@
-"""Sub-commands of `newsmon`; each module defines `register(app)`."""

@@ -1,0 +1,65 @@
+"""The declared topics on the broker: which exist, and creating the missing ones (idempotent).
+Used by `newsmon topics` and by the worker at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.topics import TopicSpec
+from streams.kafka import clients as kafka_clients
+from streams.settings import Settings
+
+
+def admin_client(settings: Settings) -> Any:
+    """The admin client; raises kafka_clients.KafkaUnavailable (saying what to do) if no broker answers."""
+    return kafka_clients.admin(settings)
+
+
+@dataclass(frozen=True)
+class TopicState:
+    spec: TopicSpec
+    name: str
+    exists: bool
+    partitions: int | None  # on the broker, when it exists
+
+
+def topic_states(settings: Settings, admin: Any | None = None) -> list[TopicState]:
+    """Each declared topic and whether/how it exists on the broker."""
+    own = admin is None
+    admin = admin or admin_client(settings)
+    try:
+        existing = set(admin.list_topics())
+        specs = list(settings.topics().values())
+        names = [s.full_name(settings.topic_prefix) for s in specs]
+        present = [n for n in names if n in existing]
+        described = admin.describe_topics(present) if present else []
+        parts = {d.get("name", d.get("topic")): len(d["partitions"]) for d in described}
+        return [TopicState(s, n, n in existing, parts.get(n)) for s, n in zip(specs, names, strict=True)]
+    finally:
+        if own:
+            admin.close()
+
+
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create the declared topics that are missing (partitions, retention from topics.py); return their
+    names."""
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = admin_client(settings)
+    try:
+        missing = [st for st in topic_states(settings, admin) if not st.exists]
+        created = []
+        for st in missing:
+            configs = {"retention.ms": str(st.spec.retention_ms)} if st.spec.retention_ms else {}
+            topic = NewTopic(name=st.name, num_partitions=st.spec.partitions,
+                             replication_factor=settings.replication_factor, topic_configs=configs)
+            try:
+                admin.create_topics([topic])
+                created.append(st.name)
+            except TopicAlreadyExistsError:  # another worker created it meanwhile
+                pass
+        return created
+    finally:
+        admin.close()

@@ -1,0 +1,89 @@
+"""The agents' runtime without Faust, Kafka or a database: a repository that can fail, a publish function that
+records what was sent, and records as the agents receive them."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import storage
+from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
+from streams.settings import Settings
+from streams.worker.batch import Incoming
+from streams.worker.decode import Origin
+from streams.worker.metrics import Metrics
+from streams.worker.nlp_executor import ThreadNlp
+from streams.worker.runtime import Runtime
+
+
+class FakeRepository:
+    def __init__(self, outages: int = 0):
+        self.outages = outages
+        self.saved: list[list[str]] = []
+
+    def save_batch(self, records):
+        if self.outages:
+            self.outages -= 1
+            raise storage.DatabaseUnavailable("connection refused")
+        self.saved.append([r.article.id for r in records])
+
+
+class Sent:
+    """Records published by the pipeline, by logical topic key."""
+
+    def __init__(self):
+        self.by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
+
+    async def __call__(self, topic_key, key, value):
+        self.by_topic.setdefault(topic_key, []).append((key, value))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def make_runtime(repository=None) -> Runtime:
+    settings = Settings(max_text_bytes=10_000)
+    return Runtime(settings=settings, metrics=Metrics.create(), nlp=None, rules=None,
+                   engine=None, repository=repository or FakeRepository(),
+                   nlp_executor=ThreadNlp(None, None, "fake-model", settings.nlp_batch_size),
+                   db_executor=ThreadPoolExecutor(1))
+
+
+def incoming(value: bytes, offset: int) -> Incoming:
+    return Incoming(value=value, origin=Origin(topic="p.news.articles", partition=0, offset=offset,
+                                               key=b"k", timestamp_ms=1_700_000_000_000))
+
+
+def article_bytes(article_id: str, text: str) -> bytes:
+    return Article(id=article_id, text=text).model_dump_json().encode()
+
+
+def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -> Event:
+    return Event(id=event_id_for(article_id, type_, subtype, ["DEU"], ["IRN"], 0, 10), article_id=article_id,
+                 type=type_, subtype=subtype, actors=("DEU",), targets=("IRN",), certainty=certainty,
+                 trigger="imposed", evidence=Evidence(text="x", start=0, end=10), confidence=0.9,
+                 rules_version="test")
+
+
+def enriched_bytes(article_id: str) -> bytes:
+    article = Article(id=article_id, text="text")
+    analysis = Analysis(article_id=article_id, model="m", rules_version="test")
+    record = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=1)
+    return record.model_dump_json().encode()
+
+
+def fake_processors(monkeypatch) -> None:
+    """processors without spaCy: parse_batch returns the texts; analyze_doc fails on "BOOM" and finds one asserted
+    and one hypothetical sanction event otherwise."""
+    import processors
+
+    monkeypatch.setattr(processors, "parse_batch", lambda nlp, texts, batch_size: list(texts))
+
+    def analyze_doc(article, doc, rules, model_name):
+        if "BOOM" in doc:
+            raise RuntimeError("the parser choked")
+        return Analysis(article_id=article.id, model=model_name, rules_version="test",
+                        events=(event(article.id, "asserted"),
+                                event(article.id, "hypothetical", subtype="lift_or_ease")))
+
+    monkeypatch.setattr(processors, "analyze_doc", analyze_doc)
