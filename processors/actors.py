@@ -147,7 +147,7 @@ def _ambiguous_with_support(span: Span, rules: Rules, codes: list[str | None]) -
     root = span.root
     sibs = [root.head] if root.dep_ == "conj" else []
     sibs += [c for c in root.children if c.dep_ == "conj"]
-    if any(codes[s.i] and len(codes[s.i]) == 3 for s in sibs):
+    if any(len(codes[s.i] or "") == 3 for s in sibs):
         return rules.ambiguous.get(norm_name(span.text))
     return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -124,7 +125,7 @@ def coded_occurrences(doc: Doc, resolved, rules: Rules, published):
 def analyze_doc(article: Article, doc: Doc, rules: Rules, model_name: str) -> Analysis:
     """Everything after spaCy: entities, actors, events, certainty, dates, codes, merging."""
     text = article.full_text
-    base = dict(article_id=article.id, model=model_name, rules_version=rules.version)
+    base: dict[str, Any] = dict(article_id=article.id, model=model_name, rules_version=rules.version)
     if not doc.has_annotation("DEP"):
         return Analysis(language="und", **base)
     resolved = resolve_actors(doc, rules)

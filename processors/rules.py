@@ -121,7 +121,7 @@ def load_rules(version: str | None = None, learned: bool = True, model: bytes | 
     if version is not None and "+" in version and version != full:
         raise ValueError(f"rules version {version!r} is not this build's ({full!r})")
 
-    names: dict[str, str | None] = _country_names()
+    names: dict[str, str | None] = dict(_country_names())
     for table in ("country_aliases", "seats_of_power", "igos"):
         names.update({norm_name(k): v for k, v in gaz[table].items()})
     for amb in gaz["ambiguous"]:

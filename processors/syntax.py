@@ -115,7 +115,7 @@ def conj_expand(tokens: list[Token]) -> list[Token]:
 
 def prep_objects(tok: Token, preps: frozenset[str]) -> list[Token]:
     """Objects of the given prepositions attached to `tok` ("sanctions [on] Iran")."""
-    out = []
+    out: list[Token] = []
     for c in tok.children:
         if c.dep_ in ("prep", "dative") and c.lower_ in preps:
             # "dep" too: the parser often leaves a title's last noun unattached ("on Myanmar")

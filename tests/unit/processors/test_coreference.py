@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.processors.conftest import events_of
+from tests.support.nlp import events_of
 
 
 def _diplomacy(analysis):

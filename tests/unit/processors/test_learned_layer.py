@@ -12,7 +12,7 @@ import pytest
 from processors import RULES_VERSION, load_rules
 from processors.learned.layer import LearnedModel, model_bytes
 from processors.learned.linear import LinearModel
-from tests.unit.processors.conftest import events_of
+from tests.support.nlp import events_of
 
 
 def test_the_shipped_model_is_loaded_with_the_rules(rules):
