@@ -202,7 +202,8 @@ def fit_reranker(rows, c: float = RERANKER_C) -> LinearModel:
     return LinearModel(CERTAINTY_CLASSES, index, W, b, True, D, mean.astype(np.float32), scale.astype(np.float32))
 
 
-def _pred_dict(o) -> dict:
+def pred_dict(o) -> dict:
+    """An occurrence as score.py reads a predicted event (type, subtype, parties, evidence span)."""
     f = o.first
     return {"type": f.type, "subtype": f.subtype, "actors": list(o.actors), "targets": list(o.targets),
             "evidence": {"start": f.sent.start_char, "end": f.sent.end_char}}
@@ -238,7 +239,7 @@ def occurrence_rows(p: Prepared, rules, model: LearnedModel, scorer):
         return []
     occs, probs = occurrences(p.doc, p.resolved, rules, p.item.published, model if model.proposer else None)
     occs = assign_roles(occs, p.doc, p.resolved, rules.igo_codes, model)
-    preds = [_pred_dict(o) for o in occs]
+    preds = [pred_dict(o) for o in occs]
     matched = label_matches(scorer, list(p.item.events), preds, p.item.text)
     label = [(matched[i].get("certainty") or "asserted") if i in matched else "none" for i in range(len(occs))]
     sent_index = {s.start: i for i, s in enumerate(p.doc.sents)}
@@ -260,7 +261,7 @@ def role_rows(p: Prepared, rules, scorer):
     for o in occs:
         if o.first.type != "sanction":
             continue
-        pd = _pred_dict(o)
+        pd = pred_dict(o)
         gold = next((g for g in p.item.events if g["type"] == "sanction" and scorer.covers(g, pd, p.item.text)), None)
         if gold is None:
             continue
