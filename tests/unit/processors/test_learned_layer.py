@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ def test_rules_version_is_the_name_and_a_hash_of_rules_data_and_model(rules):
 
 
 def test_any_change_to_the_rules_data_or_the_model_changes_the_version(rules):
-    lexicons = json.loads(load_rules.__wrapped__.__globals__["_read"]("lexicons.json"))
+    lexicons = json.loads(resources.files("processors.data").joinpath("lexicons.json").read_bytes())
     lexicons["sanction"]["strong_nouns"].append("interdiction")
     changed = load_rules(data=(("lexicons.json", json.dumps(lexicons).encode()),))
     assert changed.version != rules.version and changed.version.startswith(RULES_VERSION + "+")
@@ -80,9 +81,9 @@ class _Scorer:
 
 
 def _corpus(nlp, rules):
-    from processors.actors import resolve_doc
     from processors.learned.corpus import GoldItem
     from processors.learned.train import Prepared
+    from processors.pipeline import resolve_actors
 
     texts = [
         ("Ottawa slapped sanctions on Minsk over the crackdown.", "sanctions", "CAN", "BLR"),
@@ -93,7 +94,8 @@ def _corpus(nlp, rules):
     items = [GoldItem(f"t{i}", t, date(2024, 1, 1), ({"type": "sanction", "subtype": "impose", "actors": [a],
                                                      "targets": [b], "trigger": trig, "certainty": "asserted"},))
              for i, (t, trig, a, b) in enumerate(texts)]
-    return [Prepared(i, d, resolve_doc(d, rules)) for i, d in zip(items, nlp.pipe(i.text for i in items), strict=True)]
+    docs = nlp.pipe(i.text for i in items)
+    return [Prepared(i, d, resolve_actors(d, rules)) for i, d in zip(items, docs, strict=True)]
 
 
 def test_training_the_role_model_is_deterministic(nlp):
