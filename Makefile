@@ -86,7 +86,7 @@ demo: venv ## Start Kafka and a worker, publish the sample articles, show what c
 eval: venv ## score.py v2 on every gold file in ../shared/eval (EVAL_DIR), rules only and with the learned layer, and 5-fold CV on train/, with 95% bootstrap intervals (EVAL_ARGS=--variants adds the layers not shipped)
 	$(VBIN)/python -m processors.learned.evaluate --eval-dir "$(EVAL_DIR)" --cv $(EVAL_ARGS)
 
-train: venv ## Fit the learned layer on $(EVAL_DIR)/train -> processors/data/model/learned.json (deterministic; not part of make test)
+train: venv ## Fit the learned layer on ../shared/eval/train (EVAL_DIR) -> processors/data/model/learned.json (deterministic; not part of make test)
 	@$(VBIN)/python -c 'import sklearn' 2>/dev/null || $(VBIN)/python -m pip install --disable-pip-version-check -q -e '.[train]'
 	$(VBIN)/python -m processors.learned.train --eval-dir "$(EVAL_DIR)"
 	@echo "make: next, 'make eval' scores the new model; 'git diff --stat processors/data/model' shows it changed"
