@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -43,7 +44,9 @@ def ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop.set()
-        err.print("stopping...", style="dim")
+        # not through rich: the signal may land while the main thread is inside err.print, and a nested
+        # print there raises (seen as `alerts --follow` exiting 1 on Ctrl-C while it printed a skip line)
+        os.write(2, b"stopping...\n")
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -175,7 +175,8 @@ def test_follow_with_a_group_commits_what_it_showed(published):
     follower = Follower(published, "--from-beginning", "--group", "desk")
     try:
         assert {follower.next_alert().id for _ in ALERTS} == ids(ALERTS)
-        assert follower.interrupt()[0] == 0
+        code, stderr = follower.interrupt()
+        assert code == 0, stderr
     finally:
         follower.kill()
     # The group committed its offsets on the way out, so --from-beginning (which applies only where the group
