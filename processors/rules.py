@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -80,7 +80,7 @@ class Rules:
     diplomacy: Mapping[str, Any]
     modality: Mapping[str, frozenset[str]]
     patterns: Mapping[str, Any]            # Matcher patterns by name (processors.patterns)
-    coreference: Mapping[str, frozenset[str]] = field(default_factory=dict)  # words that refer back to parties
+    coreference: Mapping[str, frozenset[str]]  # words that refer back to parties (processors.coreference)
     model: Any = None                      # processors.learned.layer.LearnedModel, or None: rules only
 
 
