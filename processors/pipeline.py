@@ -6,6 +6,7 @@ two stages separately. All functions are pure: no logging of business events, no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +20,7 @@ from processors.coreference import resolve_references
 from processors.dates import resolve_date
 from processors.events import detect_events
 from processors.language import detect_language
-from processors.learned.layer import assign_roles, decide, propose, sentence_probs
+from processors.learned.layer import admit, anchored_sentences, assign_roles, decide, propose, sentence_probs
 from processors.merge import merge_mentions
 from processors.rules import Rules
 from processors.textclean import clean_for_parse
@@ -96,26 +97,38 @@ def resolve_actors(doc: Doc, rules: Rules):
     return resolved
 
 
-def occurrences(doc: Doc, resolved, rules: Rules, published, model=None):
+def _dated(ms, published):
+    return [(m, resolve_date(m.sent.text, published, future=_future(m.trigger))) for m in ms]
+
+
+def occurrences(doc: Doc, resolved, rules: Rules, published, model=None, anchored: bool = False):
     """The rules' mentions merged into occurrences, and with `model` the proposer's candidates merged
     among themselves (never into a rule's occurrence: the reranker judges them apart), in text
-    order; and the proposer's sentence probabilities ({} without a model)."""
-    def dated(ms):
-        return [(m, resolve_date(m.sent.text, published, future=_future(m.trigger))) for m in ms]
-
+    order; and the proposer's sentence probabilities ({} without a model). `anchored`: the
+    candidates come from the model's anchor words in every sentence, with no proposer."""
     mentions = detect_events(doc, resolved, rules)
-    occs = merge_mentions(dated(mentions))
+    occs = merge_mentions(_dated(mentions, published))
     probs: dict = {}
     if model is not None:
-        probs = sentence_probs(doc, resolved, rules.igo_codes, model)
-        extra = merge_mentions(dated(propose(doc, resolved, mentions, rules, model, probs)))
+        probs = anchored_sentences(doc) if anchored else sentence_probs(doc, resolved, rules.igo_codes, model)
+        extra = merge_mentions(_dated(propose(doc, resolved, mentions, rules, model, probs), published))
         occs = sorted(occs + extra, key=lambda o: o.first.trigger.i)
+        probs = {} if anchored else probs
     return occs, probs
 
 
 def coded_occurrences(doc: Doc, resolved, rules: Rules, published):
-    """(occurrence, certainty, confidence) of each event: the rules' reading, or the learned layer's."""
+    """(occurrence, certainty, confidence) of each event: the rules' reading, or the learned layer's.
+
+    With an admitter, the rules' events as the layer decides them, and the anchored candidates it
+    admits beside them (processors/learned/layer.py `admit`)."""
     model = rules.model
+    if model is not None and model.admitter is not None:
+        occs, _ = occurrences(doc, resolved, rules, published, model, anchored=True)
+        occs = assign_roles(occs, doc, resolved, rules.igo_codes, model)
+        kept = decide([o for o in occs if not o.first.proposed], doc, {}, replace(model, reranker=None))
+        extra = admit(occs, kept, doc, resolved, rules.igo_codes, model)
+        return sorted(kept + extra, key=lambda v: v[0].first.trigger.i)
     occs, probs = occurrences(doc, resolved, rules, published, model if model and model.proposer else None)
     if model is None:
         return [(o, o.certainty, o.confidence) for o in occs]

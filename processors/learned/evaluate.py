@@ -98,8 +98,9 @@ def cross_validate(eval_dir: Path, nlp, name: str, base, scorer, cache: Path, va
     gold, texts = _gold_maps(items)
     runs: dict[str, dict[str, bool]] = {"CV rules+learned": {}}
     if variants:
-        runs |= {"CV +certainty (not shipped)": {"certainty": True},
-                 "CV +candidates (not shipped)": {"candidates": True}}
+        runs |= {"CV +admitter (not shipped)": {"admitter": True},
+                 "CV +certainty (not shipped)": {"certainty": True},
+                 "CV proposer+reranker (not shipped)": {"candidates": True}}
     base_pred = predict(prepared, base, name)
     rows = {"rules": item_counts(scorer, gold, base_pred, texts)}
     reach = {"rules": uncovered(scorer, gold, base_pred, texts)}

@@ -36,13 +36,18 @@ class LearnedModel:
     drop_threshold: Mapping[str, float] = field(default_factory=dict)  # P(asserted) to assert: per type,
                                                                       # and per "type+proposed"
     trained_on: str = ""
+    admitter: LinearModel | None = None        # anchored candidate the rules missed -> P(a new asserted event)
+    admit_threshold: float = 0.5
 
     def to_json(self) -> dict:
-        return {"trained_on": self.trained_on, "drop_threshold": dict(self.drop_threshold),
-                "anchors": {k: dict(v) for k, v in self.anchors.items()},
-                **{k: (m.to_json() if m is not None else None)
-                   for k, m in (("proposer", self.proposer), ("reranker", self.reranker), ("roles", self.roles),
-                                ("certainty", self.certainty))}}
+        out: dict[str, object] = {"trained_on": self.trained_on, "drop_threshold": dict(self.drop_threshold),
+               "anchors": {k: dict(v) for k, v in self.anchors.items()},
+               **{k: (m.to_json() if m is not None else None)
+                  for k, m in (("proposer", self.proposer), ("reranker", self.reranker), ("roles", self.roles),
+                               ("certainty", self.certainty))}}
+        if self.admitter is not None:  # absent otherwise, so a file without one keeps its bytes (and version)
+            out |= {"admitter": self.admitter.to_json(), "admit_threshold": self.admit_threshold}
+        return out
 
     @classmethod
     def from_json(cls, obj: Mapping) -> LearnedModel:
@@ -51,7 +56,8 @@ class LearnedModel:
 
         return cls(part("proposer"), part("reranker"), part("roles"), part("certainty"),
                    {k: dict(v) for k, v in obj.get("anchors", {}).items()},
-                   dict(obj.get("drop_threshold", {})), obj.get("trained_on", ""))
+                   dict(obj.get("drop_threshold", {})), obj.get("trained_on", ""),
+                   part("admitter"), float(obj.get("admit_threshold", 0.5)))
 
 
 def model_bytes(data_package: str = "processors.data") -> bytes | None:
@@ -76,7 +82,7 @@ def sentence_probs(doc: Doc, actors: ActorIndex, igo_codes: frozenset[str],
 
 
 def propose(doc: Doc, actors: ActorIndex, mentions: list[EventMention], rules, model: LearnedModel,
-            probs: dict[int, np.ndarray]) -> list[EventMention]:
+            probs: Mapping[int, object]) -> list[EventMention]:
     """Candidates beyond the rules: every word that headed triggers of a subtype in training, where
     no rule mention of that type sits on it, read with the rules' role readers. The reranker
     decides which are events; the proposer's sentence probability is one of its features."""
@@ -257,3 +263,52 @@ def assign_roles(occs, doc: Doc, actors: ActorIndex, igo_codes: frozenset[str], 
         out.append(replace(o, actors=[c for c, r in role.items() if r == 0],
                            targets=[c for c, r in role.items() if r == 1]))
     return out
+
+
+def anchored_sentences(doc: Doc) -> dict[int, None]:
+    """The sentences `propose` reads when there is no proposer: all but run-on extraction noise."""
+    return {s.start: None for s in doc.sents if len(s) <= MAX_SENT_TOKENS}
+
+
+def _overlaps(o, kept: list[tuple]) -> list[str]:
+    """Whether an event already kept codes the candidate's act: the same subtype and a shared party
+    (then the candidate is likely a repeat), or any event of its type in its sentence."""
+    parties = set(o.actors) | set(o.targets)
+    f = o.first
+    out = []
+    if any(k.first.type == f.type and k.first.subtype == f.subtype and c == "asserted"
+           and parties & (set(k.actors) | set(k.targets)) for k, c, _ in kept):
+        out += ["rep_kept", f"rep_kept|{f.type}"]
+    if any(k.first.type == f.type and k.first.sent.start == f.sent.start for k, _, _ in kept):
+        out.append("same_sent_kept")
+    return out
+
+
+def candidate_features(occs, k: int, kept: list[tuple], actors: ActorIndex, igo_codes: frozenset[str],
+                       sent_index: Mapping[int, int]) -> list[str]:
+    """An anchored candidate (`occs[k]`, among the rules' occurrences and the other candidates): its
+    occurrence features, its sentence's bag of words, and how it stands to the events kept."""
+    o = occs[k]
+    first = sent_index.get(o.first.sent.start) == 0
+    return (occurrence_features(occs, k, {}, (), len(sent_index), sent_index)
+            + ["s" + x for x in sentence_features(o.first.sent, actors, igo_codes, first)]
+            + _overlaps(o, kept))
+
+
+def admit(occs, kept: list[tuple], doc: Doc, actors: ActorIndex, igo_codes: frozenset[str],
+          model: LearnedModel) -> list[tuple]:
+    """(occurrence, "asserted", P) for the anchored candidates in `occs` (the rules' occurrences and the
+    candidates, in text order) that the admitter scores at least `admit_threshold`: at most one per
+    sentence and type, the likeliest. The rules' own events (`kept`) stay as they are."""
+    if model.admitter is None:
+        return []
+    sent_index = {s.start: i for i, s in enumerate(doc.sents)}
+    best: dict[tuple[int, str], tuple[float, int]] = {}
+    for k, o in enumerate(occs):
+        if not o.first.proposed:
+            continue
+        p = float(model.admitter.proba(candidate_features(occs, k, kept, actors, igo_codes, sent_index))[-1])
+        key = (o.first.sent.start, o.first.type)
+        if p >= model.admit_threshold and (key not in best or p > best[key][0]):
+            best[key] = (p, k)
+    return [(occs[k], "asserted", p) for p, k in sorted(best.values(), key=lambda v: v[1])]

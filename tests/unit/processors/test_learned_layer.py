@@ -63,6 +63,20 @@ def test_a_linear_model_round_trips_through_json():
     assert again.proba([]).sum() == pytest.approx(1.0)
 
 
+def test_a_model_file_keeps_its_admitter_and_threshold_and_reads_older_files_without_them():
+    from processors.learned.layer import LearnedModel
+
+    admitter = LinearModel(("event",), {"rep_kept": 0}, np.array([[-2.0]], dtype=np.float32),
+                           np.array([0.5], dtype=np.float32), multiclass=False)
+    m = LearnedModel(None, None, admitter=admitter, admit_threshold=0.35)
+    again = LearnedModel.from_json(json.loads(json.dumps(m.to_json())))
+    assert again.admit_threshold == 0.35
+    assert again.admitter is not None
+    assert again.admitter.proba(["rep_kept"])[-1] < 0.5 < again.admitter.proba([])[-1]
+    older = {k: v for k, v in m.to_json().items() if k not in ("admitter", "admit_threshold")}
+    assert LearnedModel.from_json(older).admitter is None
+
+
 class _Scorer:
     """The three checks of score.py that training uses, for sentences of this test (a unit-test fake)."""
 
