@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from schemas.ids import article_id_for
 from streams.cli import analyze as analyze_cmd
+from tests.support.inputs import GOOD
 
 
 def _app() -> typer.Typer:
@@ -51,8 +52,6 @@ def test_nothing_readable_exits_2(tmp_path):
 
 def test_reads_what_publish_reads_directories_feeds_and_stdin(tmp_path, nlp):
     """`analyze DIR` and `analyze feed.rss` code the articles, not the raw XML; `-` reads stdin as publish does."""
-    from tests.unit.streams.test_inputs import GOOD
-
     res = CliRunner().invoke(_app(), ["analyze", str(GOOD / "feed.rss")])
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in res.stdout.splitlines()]

@@ -24,9 +24,7 @@ from streams.inputs import (
 )
 from streams.inputs.dates import parse_date
 from streams.inputs.encoding import decode
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "inputs"
-GOOD, BAD = FIXTURES / "good", FIXTURES / "bad"
+from tests.support.inputs import BAD, GOOD
 
 
 def articles(path: Path) -> list[Article]:
