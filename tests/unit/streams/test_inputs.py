@@ -241,3 +241,18 @@ def test_shipped_samples_are_valid_articles():
     assert len(items) >= 12 and all(i.article is not None for i in items), [i.error for i in items if i.error]
     assert len({i.article.id for i in items}) == len(items)
     assert all(i.article.published is not None for i in items)
+
+
+def test_the_readme_table_of_fields_is_the_mapping():
+    """The README's table of record fields lists, for each article field, exactly the keys the mapping reads."""
+    import re
+
+    from streams.inputs import FIELDS
+    from tests.support.workers import ROOT
+
+    rows = {}
+    for line in (ROOT / "README.md").read_text().splitlines():
+        match = re.match(r"^\| `(\w+)`(?: \(required\))? \| (.+?) \|", line)
+        if match and match.group(1) in FIELDS:
+            rows[match.group(1)] = tuple(re.findall(r"`(\w+)`", match.group(2)))
+    assert rows == FIELDS
