@@ -116,13 +116,17 @@ BAD_REASONS = {
 }
 
 
-def test_bad_records_are_refused_with_the_reason_everywhere(kafka_bootstrap, unique_prefix, post_worker):
+def test_bad_records_are_refused_with_the_reason_everywhere(kafka_bootstrap, unique_prefix, post_worker, tmp_path):
     env = _env(kafka_bootstrap, f"{unique_prefix}pub.")
     good = GOOD / "array.json"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "scan.pdf").write_bytes(b"%PDF-1.7")
 
-    result = _newsmon(env, "publish", str(BAD), str(good))
+    result = _newsmon(env, "publish", str(BAD), str(good), str(other))
     out = result.stdout.decode()
     assert result.returncode == 1, out
+    assert f"skipped {other / 'scan.pdf'}: not a known input type (known: .json" in out  # named, not failed
     for reasons in BAD_REASONS.values():
         for reason in reasons:
             assert reason in out, (reason, out)
