@@ -157,6 +157,21 @@ def _is_feed(raw: bytes) -> bool:
     return head.startswith(b"<") and _FEED_HEAD.search(head) is not None
 
 
+_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_.:-]+)", re.I)
+
+
+def _declared_charset(raw: bytes) -> str | None:
+    """An HTML page's text in the charset its <meta> declares (older pages are often windows-1252), or None."""
+    head = raw[:4096]
+    match = _META_CHARSET.search(head)
+    if match is None or not is_html_page(head.decode("ascii", errors="replace")):
+        return None
+    try:
+        return raw.decode(match.group(1).decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
 def read_document(raw: bytes, where: str, kind: str | None = None) -> Iterator[Item]:
     """Items from one document's bytes; `kind` (json, text, html, feed) when known, else recognised."""
     if kind == "feed" or (kind is None and _is_feed(raw)):
@@ -165,8 +180,11 @@ def read_document(raw: bytes, where: str, kind: str | None = None) -> Iterator[I
     try:
         text = decode(raw)
     except ArticleInputError as exc:
-        yield Item(where, error=str(exc))
-        return
+        declared = _declared_charset(raw) if kind in (None, "html") else None
+        if declared is None:
+            yield Item(where, error=str(exc))
+            return
+        text, kind = declared, "html"
     kind = kind or sniff(text)
     if kind == "json":
         yield from read_json(text, where)

@@ -256,3 +256,30 @@ def test_the_readme_table_of_fields_is_the_mapping():
         if match and match.group(1) in FIELDS:
             rows[match.group(1)] = tuple(re.findall(r"`(\w+)`", match.group(2)))
     assert rows == FIELDS
+
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Fjord Daily</title>
+<entry><title>Iceland opens an embassy in Seoul</title><link href="https://fjord.example/n/iceland-seoul"/>
+<updated>2026-11-05T09:30:00+01:00</updated><author><name>Sigrid Berg</name></author>
+<content type="html">&lt;p&gt;Iceland opened an embassy in Seoul on Thursday, its first in East Asia.&lt;/p&gt;
+</content>
+</entry></feed>"""
+
+
+def test_atom_entries_with_iso_dates():
+    (item,) = read_document(ATOM.encode(), "atom.xml")
+    a = item.article
+    assert a.text == "Iceland opened an embassy in Seoul on Thursday, its first in East Asia."
+    assert (a.title, a.source, a.author) == ("Iceland opens an embassy in Seoul", "Fjord Daily", "Sigrid Berg")
+    assert a.published == datetime(2026, 11, 5, 8, 30, tzinfo=UTC)
+    assert a.id == article_id_for(url="https://fjord.example/n/iceland-seoul")
+
+
+def test_an_html_page_in_its_declared_charset_is_read():
+    page = (GOOD / "page.html").read_text().replace('<meta charset="utf-8">', '<meta charset="windows-1252">')
+    page = page.replace("Faro and Tangier", "Faro and Tânger")
+    (item,) = read_document(page.encode("cp1252"), "page.html", "html")
+    assert "Faro and Tânger" in item.article.text
+    (item,) = read_document("Caf\u00e9 owners protest\nThey marched.".encode("cp1252"), "notes.txt", "text")
+    assert item.error.startswith("not UTF-8")  # text declares nothing: refused, naming what it looks like
