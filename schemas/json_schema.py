@@ -18,7 +18,7 @@ INDEX_FILE = "index.json"
 
 
 def schema_filename(spec: TopicSpec) -> str:
-    """`news.articles.v1.schema.json`: topic name (without prefix) and record schema version."""
+    """`news.articles.v2.schema.json`: topic name (without prefix) and record schema version."""
     return f"{spec.name}.v{spec.schema_version}.schema.json"
 
 

@@ -37,9 +37,9 @@ def declared(input_partitions: int = INPUT_PARTITIONS) -> dict[str, TopicSpec]:
     """The topic table, by logical key; the topics the workers read get `input_partitions` partitions."""
     parts = input_partitions
     specs = [
-        TopicSpec("articles", "news.articles", Article, 1, parts, 30 * DAY_MS, "deadletter",
+        TopicSpec("articles", "news.articles", Article, 2, parts, 30 * DAY_MS, "deadletter",
                   "Input articles, key = article id."),
-        TopicSpec("replay", "news.articles.replay", Article, 1, parts, 7 * DAY_MS, "deadletter",
+        TopicSpec("replay", "news.articles.replay", Article, 2, parts, 7 * DAY_MS, "deadletter",
                   "Articles re-read by `newsmon replay`; processed like news.articles, beside live traffic."),
         TopicSpec("enriched", "news.enriched", EnrichedArticle, 1, parts, 30 * DAY_MS, "deadletter",
                   "Article + entities + events, key = article id."),

@@ -1,6 +1,6 @@
 """Everything that runs newsmon, a room per job: worker/ (the Faust worker and its composition root), kafka/
 (clients, topic admin, partition reading, backfill), cli/ (the `newsmon` command and its views) and bench/
-(the benchmark, loaded only by `newsmon bench`); settings.py and sources.py serve them all."""
+(the benchmark, loaded only by `newsmon bench`); settings.py and inputs/ (the one input path) serve them all."""
 
 from __future__ import annotations
 

@@ -85,11 +85,11 @@ def build_corpus(n: int, seed: int = 7, event_share: float = 0.1) -> list[Articl
 
 
 def read_corpus(path: Path) -> list[Article]:
-    """Articles from a JSON-lines file with `id` and `text` (and optional `title`, `published`)."""
-    from streams.sources import read_corpus_lines
+    """Articles from a corpus file (JSON lines with `id` and `text`, or anything `newsmon publish` reads);
+    ArticleInputError names the first input that cannot be read."""
+    from streams.inputs import articles_or_raise, read_path
 
-    with path.open(encoding="utf-8") as fh:
-        return list(read_corpus_lines(fh, str(path)))
+    return articles_or_raise(read_path(path))
 
 
 @dataclass

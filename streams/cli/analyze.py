@@ -1,15 +1,14 @@
-"""`newsmon analyze`: run the processors over a text file, stdin, or a JSON-lines file. No broker, no DB."""
+"""`newsmon analyze INPUT...`: run the processors over what `newsmon publish` reads (files, directories, feeds,
+`-` for stdin), through the same readers (streams.inputs). No broker, no DB."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import typer
 
 from schemas import Analysis, Article
-from streams.sources import ArticleInputError, read_corpus_lines
 
 
 def _event_json(analysis: Analysis) -> dict:
@@ -33,43 +32,59 @@ def _print_table(analyses: list[Analysis]) -> None:
     Console().print(table)
 
 
-def _articles(input_: str, jsonl: bool) -> list[Article]:
-    if input_ == "-":
-        lines = sys.stdin.read().splitlines()
-        source = "<stdin>"
-    else:
-        path = Path(input_)
-        if not path.is_file():
-            raise ArticleInputError(f"{input_}: no such file; pass a text file, a .jsonl file with --jsonl, or -")
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        source = input_
-    if jsonl:
-        return list(read_corpus_lines(lines, source))
-    text = "\n".join(lines)
-    if not text.strip():
-        raise ArticleInputError(f"{source}: the input is empty")
-    return [Article(id=Path(source).name if source != "<stdin>" else "stdin", text=text)]
+def _articles(inputs: list[str], max_text_bytes: int) -> tuple[list[Article], int]:
+    """The articles `newsmon publish` would publish from `inputs`, and how many inputs failed (each named on
+    stderr with why; skipped files too)."""
+    from streams.inputs import admit, read_sources
+
+    articles, failed = [], 0
+    for item in admit(read_sources(inputs), max_text_bytes):
+        if item.article is not None:
+            articles.append(item.article)
+        elif item.skipped:
+            typer.echo(f"skipped {item.where}: {(item.error or '').removeprefix('skipped: ')}", err=True)
+        else:
+            failed += 1
+            typer.echo(f"error: {item.where}: {item.error}", err=True)
+    return articles, failed
 
 
 def analyze(
-    input_: str = typer.Argument(..., metavar="INPUT", help="Text file, '-' for stdin, or a JSON-lines file."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="INPUT holds JSON lines with id and text."),
-    fmt: str = typer.Option("json", "--format", help="json (one line per article) or table."),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...",
+                                       help="What `newsmon publish` reads: JSON / JSON-lines, text, HTML or "
+                                            "RSS/Atom files, directories, feed URLs, or - for stdin."),
+    jsonl: bool = typer.Option(False, "--jsonl", hidden=True,
+                               help="Kept for old scripts: JSON lines are recognised without it."),
+    fmt: str = typer.Option("json", "--format",
+                            help="json (one line per article), table, or articles (the articles as read, "
+                                 "one JSON line each, without analysing them)."),
     model: str | None = typer.Option(None, "--model", help="spaCy model (default: settings)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
 ) -> None:
-    """Find sanction and diplomacy events in articles and print them."""
-    from processors import load_nlp, load_rules, process_batch
+    """Find sanction and diplomacy events in articles and print them. Reads what `newsmon publish` reads; an
+    input that cannot be read is named with why (exit status 1), the others are analysed."""
     from streams.settings import get_settings
 
-    if fmt not in ("json", "table"):
-        raise typer.BadParameter("use --format json or --format table")
-    try:
-        articles = _articles(input_, jsonl)
-    except ArticleInputError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    model_name = model or get_settings().spacy_model
+    if fmt not in ("json", "table", "articles"):
+        raise typer.BadParameter("use --format json, table or articles")
+    settings = get_settings()
+    articles, failed = _articles(inputs, settings.max_text_bytes)
+    if not articles:
+        typer.echo("error: no article could be read from the input (see above)" if failed else
+                   "error: the input holds no article", err=True)
+        raise typer.Exit(2)
+    if fmt == "articles":
+        for article in articles:
+            sys.stdout.write(article.model_dump_json() + "\n")
+    else:
+        _analyse(articles, fmt, model or settings.spacy_model, batch_size)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _analyse(articles: list[Article], fmt: str, model_name: str, batch_size: int) -> None:
+    from processors import load_nlp, load_rules, process_batch
+
     try:
         nlp = load_nlp(model_name)
     except OSError:

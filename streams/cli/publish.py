@@ -1,5 +1,6 @@
-"""`newsmon publish PATH... [--topic articles]`: JSON lines, text files, directories, RSS/Atom feeds
--> the articles topic (key = article id)."""
+"""`newsmon publish PATH... [--topic articles]`: JSON (object, array, {"articles": [...]}, lines), text and HTML
+files, directories, RSS/Atom feeds, `-` for stdin -> the articles topic (key = article id), through
+streams.inputs like every other way in."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def _count_hint(sources: list[str]) -> int | None:
     total = 0
     for source in sources:
         path = Path(source)
-        if not path.is_file() or path.suffix.lower() not in (".jsonl", ".ndjson", ".json"):
+        if not path.is_file() or path.suffix.lower() not in (".jsonl", ".ndjson"):
             return None
         with path.open("rb") as fh:
             total += sum(1 for line in fh if line.strip())
@@ -26,13 +27,12 @@ def _count_hint(sources: list[str]) -> int | None:
 
 
 def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
-    """Publish every readable article; report bad inputs as they come. Returns (published, failed, topic)."""
+    """Publish every readable article; report bad inputs (and skipped files) as they come.
+    Returns (published, failed, topic)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from schemas import DeadLetter
+    from streams.inputs import admit, read_sources
     from streams.kafka import clients as kafka_clients
-    from streams.sources import read_sources
-    from streams.worker.decode import Origin, decode_article
 
     settings = get_settings()
     specs = settings.topics()
@@ -50,23 +50,21 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
     try:
         with progress:
             task = progress.add_task("publish", total=total)
-            for item in read_sources(sources):
+            # admit() is the worker's own edge check: what it would dead-letter (oversize, ...) is refused here
+            # with the same reason, before it reaches the topic (or the broker's size limit).
+            for item in admit(read_sources(sources), settings.max_text_bytes, topic):
+                if item.skipped:
+                    progress.console.print(f"[yellow]skipped[/yellow] {item.where}: "
+                                           f"{(item.error or '').removeprefix('skipped: ')}", highlight=False,
+                                           soft_wrap=True)
+                    continue
                 if item.article is None:
                     failed += 1
-                    progress.console.print(f"[red]error[/red] {item.where}: {item.error}", highlight=False,
-                                           soft_wrap=True)
+                    progress.console.print(f"[red]error[/red] {item.where}: {item.error}; not published",
+                                           highlight=False, soft_wrap=True)
                     progress.advance(task)
                     continue
                 value = item.article.model_dump_json().encode("utf-8")
-                # The worker's own edge check: what it would dead-letter (oversize, an HTML page) is refused
-                # here with the same reason, before it reaches the topic (or the broker's size limit).
-                letter = decode_article(value, Origin(topic=topic), settings.max_text_bytes)
-                if isinstance(letter, DeadLetter):
-                    failed += 1
-                    progress.console.print(f"[red]error[/red] {item.where}: {letter.reason}: "
-                                           f"{letter.detail}; not published", highlight=False, soft_wrap=True)
-                    progress.advance(task)
-                    continue
                 futures.append((item.where, producer.send(topic, key=item.article.id.encode(), value=value)))
                 progress.advance(task)
             producer.flush()
@@ -85,12 +83,13 @@ def publish_items(sources: list[str], topic_key: str) -> tuple[int, int, str]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def publish(
-        paths: Annotated[list[str], typer.Argument(help="JSON-lines files, text files, directories, RSS/Atom "
-                                                        "feed files or URLs.")],
+        paths: Annotated[list[str], typer.Argument(help="JSON / JSON-lines, text, HTML or RSS/Atom files, "
+                                                        "directories, feed URLs, or - for stdin.")],
         topic: Annotated[str, typer.Option("--topic", "-t",
                                            help="Logical topic key (schemas/topics.py).")] = "articles",
     ) -> None:
-        """Publish articles to Kafka (key = article id). JSON lines need at least "text"."""
+        """Publish articles to Kafka (key = article id). Records need their text (text, maintext, content, ...);
+        other fields are mapped (NewsAPI, news-please) or kept in `extra`. See the README's table of inputs."""
         from streams.kafka.clients import KafkaConfigError, KafkaUnavailable
 
         try:

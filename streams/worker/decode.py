@@ -9,8 +9,8 @@ Decisions on awkward but decodable input (tests/unit/badinput pins each one):
   A text that is nothing but control characters and blanks is then `empty_text`.
 - An unpaired UTF-16 surrogate (a JSON `\ud800` escape) is not text: `invalid_utf8`.
 - A whole HTML page (doctype, <html>, <head> or <body> markup) is REJECTED as `html_rejected`: the article
-  text has to be extracted by the publisher (`newsmon publish` does so for feeds). Markup inside ordinary text
-  (`<b>`, even `<script>`) is kept verbatim: it is data, never rendered or executed, and so are SQL strings.
+  text has to be extracted by the publisher (newsmon's readers, streams/inputs/, do so). Markup inside ordinary
+  text (`<b>`, even `<script>`) is kept verbatim: it is data, never rendered or executed, and so are SQL strings.
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # </html> / </body> anywhere.
 _HTML_PAGE = re.compile(r"\A\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])"
                         r"|</(?:html|body)\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def is_html_page(text: str) -> bool:
+    """A whole HTML document rather than article text (what `html_rejected` refuses)."""
+    return _HTML_PAGE.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,8 @@ def _check_text(data: dict, raw: bytes, origin: Origin) -> DeadLetter | None:
     if not text.strip():
         return dead_letter("empty_text", "text is empty or whitespace only (after removing control "
                            "characters)", raw, origin)
-    if _HTML_PAGE.search(text):
+    if is_html_page(text):
         return dead_letter("html_rejected", "text is an HTML page, not article text: extract the article "
-                           "text before publishing (newsmon publish does this for RSS/Atom feeds)",
+                           "text before publishing (newsmon publish and POST /articles do this for you)",
                            raw, origin)
     return None

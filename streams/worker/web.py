@@ -1,23 +1,23 @@
 """HTTP on the Faust web server: GET /metrics, GET /health, POST /articles.
 
-POST /articles takes one JSON article or a list of them (at least `text`; id derived from url or text when
-absent), validates them all, publishes them to the articles topic and answers with their ids. With
-NEWSMON_INGEST_TOKEN set it requires `Authorization: Bearer <token>`.
+POST /articles reads its body with the readers `newsmon publish` uses (streams.inputs): a JSON object, an array,
+{"articles": [...]}, JSON lines, text, an HTML page or an RSS/Atom feed (by Content-Type, else recognised), and
+the same admission check. All or nothing: when any record is refused, nothing is published and the answer is
+400 with each refused record's position and reason; otherwise 202 with the ids, once the broker has them.
+With NEWSMON_INGEST_TOKEN set it requires `Authorization: Bearer <token>`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
-from typing import Any
 
 import faust
 from faust.types import TopicT
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from streams.sources import ArticleInputError, article_from_mapping
+from streams.inputs import Item, admit, kind_for_content_type, read_document
 from streams.worker.runtime import Runtime
 
 
@@ -29,11 +29,16 @@ def _authorized(request: Request, token: str | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
+def _read_body(body: bytes, kind: str | None, max_text_bytes: int, topic: str) -> list[Item]:
+    return list(admit(read_document(body, "body", kind), max_text_bytes, topic))
+
+
 def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None:
     """Register the views on `app`, serving `runtime`'s registry and publishing to the articles topic."""
     registry = runtime.metrics.registry
     token = runtime.settings.ingest_token.get_secret_value() if runtime.settings.ingest_token else None
     articles_topic = topics["articles"]
+    max_text_bytes = runtime.settings.max_text_bytes
 
     @app.page("/metrics", name="newsmon.metrics")
     class Metrics(View):
@@ -54,17 +59,14 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
             if not _authorized(request, token):
                 return self.json({"error": "missing or wrong bearer token (NEWSMON_INGEST_TOKEN)"},
                                  status=401, headers={"WWW-Authenticate": "Bearer"})
-            try:
-                payload: Any = json.loads(await request.read())
-            except ValueError as exc:
-                return self.json({"error": f"body is not JSON: {exc}"}, status=400)
-            items = payload if isinstance(payload, list) else [payload]
-            articles, errors = [], []
-            for index, item in enumerate(items):
-                try:
-                    articles.append(article_from_mapping(item))
-                except ArticleInputError as exc:
-                    errors.append({"index": index, "error": str(exc)})
+            body = await request.read()
+            kind = kind_for_content_type(request.headers.get("Content-Type"))
+            # Off the event loop: HTML extraction and feed parsing are CPU work, and the loop sends the heartbeats.
+            items = await asyncio.get_running_loop().run_in_executor(None, _read_body, body, kind, max_text_bytes,
+                                                                     articles_topic.get_topic_name())
+            articles = [item.article for item in items if item.article is not None]
+            errors = [{"index": index, "where": item.where, "error": item.error}
+                      for index, item in enumerate(items) if item.article is None]
             if errors or not articles:
                 return self.json({"error": "invalid articles; nothing was published",
                                   "details": errors or [{"error": "no article in the body"}]}, status=400)

@@ -7,7 +7,7 @@ from importlib.resources import files
 import sqlalchemy as sa
 
 from schemas import Article
-from streams.sources import read_path
+from streams.inputs import read_path
 from tests.support.kafka import produce
 
 MAX_TEXT_BYTES = 20_000

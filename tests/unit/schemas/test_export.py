@@ -32,7 +32,7 @@ def test_export_writes_a_schema_per_topic_and_an_index(tmp_path):
         Draft202012Validator.check_schema(schema)
         assert schema["x-newsmon-topic"] == entry["topic"]
         assert schema["x-newsmon-record"] == entry["record"]
-    assert (target / "news.articles.v1.schema.json").exists()
+    assert (target / "news.articles.v2.schema.json").exists()
     assert sorted(p.name for p in target.iterdir()) == sorted(
         ["index.json"] + [e["schema"] for e in index["topics"]])
 
