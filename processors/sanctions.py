@@ -220,6 +220,34 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
                                 trigger_phrase(tok), sent, round(min(conf, 0.95), 2),
                                 headline=is_headline(tok), why=why, background=is_background(tok, rules),
                                 package_part=lists_package(chain, rules)))
+        if not (subtype == "impose" and certainty == "asserted"):
+            out.extend(_nested_acts(tok, acts, targets, sent, actors, rules))
+    return out
+
+
+def _nested_acts(tok: Token, acts: list[str], targets: list[str], sent: Span, actors: ActorIndex,
+                 rules: Rules) -> list[EventMention]:
+    """The earlier act that a past participle or relative clause on the sanction noun states, apart
+    from the mention's own act and modality: "would waive the curbs [imposed] by Quito on Lima",
+    "to restore the duties that Oslo [had eased]". Its parties are its own agent or subject and
+    target, else the mention's."""
+    s = rules.sanction
+    out = []
+    for c in tok.children:
+        lem = c.lemma_.lower()
+        if c.dep_ not in ("acl", "relcl") or c.pos_ != "VERB" or c.tag_ not in ("VBN", "VBD"):
+            continue
+        subtype = "impose" if lem in s["impose_verbs"] else ("lift_or_ease" if lem in s["lift_verbs"] else None)
+        if subtype is None or any(a.dep_ in ("aux", "neg") and (a.tag_ == "MD" or a.dep_ == "neg") for a in c.children):
+            continue
+        doers = agent_of(c) or [a for a in c.children if a.dep_ == "nsubj" and a.lower_ not in ("that", "which")]
+        by = role_codes(doers, actors, rules, firms=False) or list(acts)
+        on = role_codes(prep_objects(c, s["target_preps"]), actors, rules) or list(targets)
+        if not by and not on:
+            continue
+        out.append(EventMention("sanction", subtype, tuple(by), tuple(on), "asserted", c, trigger_phrase(c), sent,
+                                0.7, headline=is_headline(c), why="nested earlier act",
+                                background=is_background(c, rules)))
     return out
 
 

@@ -57,3 +57,21 @@ def test_measures_without_a_sanction_noun(analyze, text, subtype, actors, target
 def test_no_extra_measure(analyze, text):
     triggers = [e.trigger.lower() for e in events_of(analyze(text), "sanction")]
     assert not [t for t in triggers if t in ("froze", "freezing", "licence")], triggers
+
+
+@pytest.mark.parametrize(("text", "outer", "actors", "targets"), [
+    ("The minister said Ottawa would waive the sanctions imposed by Canada on Peruvian copper.", "lift_or_ease",
+     {"CAN"}, {"PER"}),
+    ("Chile will ease the embargo it imposed on Bolivia in 2019.", "lift_or_ease", {"CHL"}, {"BOL"}),
+])
+def test_an_earlier_act_nested_in_a_mention_is_an_asserted_event_of_its_own(analyze, text, outer, actors, targets):
+    by_subtype = {e.subtype: e for e in events_of(analyze(text), "sanction")}
+    assert outer in by_subtype
+    nested = by_subtype["impose"]
+    assert nested.certainty == "asserted"
+    assert set(nested.actors) == actors and set(nested.targets) == targets
+
+
+def test_a_participle_that_only_describes_a_measure_adds_no_second_event(analyze):
+    events = events_of(analyze("Canada imposed sanctions on Peru last week."), "sanction")
+    assert [e.subtype for e in events] == ["impose"]
