@@ -225,6 +225,9 @@ def detect_sanctions(sent: Span, actors: ActorIndex, rules: Rules,
     return out
 
 
+NESTED = "nested earlier act"  # the `why` of such a mention
+
+
 def _nested_acts(tok: Token, acts: list[str], targets: list[str], sent: Span, actors: ActorIndex,
                  rules: Rules) -> list[EventMention]:
     """The earlier act that a past participle or relative clause on the sanction noun states, apart
@@ -246,7 +249,7 @@ def _nested_acts(tok: Token, acts: list[str], targets: list[str], sent: Span, ac
         if not by and not on:
             continue
         out.append(EventMention("sanction", subtype, tuple(by), tuple(on), "asserted", c, trigger_phrase(c), sent,
-                                0.7, headline=is_headline(c), why="nested earlier act",
+                                0.7, headline=is_headline(c), why=NESTED,
                                 background=is_background(c, rules)))
     return out
 

@@ -35,6 +35,7 @@ from processors.learned.layer import (
     party_rows,
 )
 from processors.learned.linear import LinearModel
+from processors.sanctions import NESTED
 
 TRAIN_FILES = ("train/longform.jsonl", "train/snippets.jsonl")
 FOLDS = 5
@@ -264,8 +265,8 @@ def role_rows(p: Prepared, rules, scorer):
     context = party_context(p.doc, p.resolved)
     rows = []
     for o in occs:
-        if o.first.type != "sanction":
-            continue
+        if o.first.type != "sanction" or o.first.why == NESTED:
+            continue  # a nested earlier act's parties are read from its own clause, never defaulted
         pd = pred_dict(o)
         gold = next((g for g in p.item.events if g["type"] == "sanction" and scorer.covers(g, pd, p.item.text)), None)
         if gold is None:
