@@ -6,11 +6,18 @@
 #   deploy/local/kafka.sh start     format KRaft storage if new, start, wait until a client can list topics
 #   deploy/local/kafka.sh stop      SIGTERM by pid file, SIGKILL after KAFKA_STOP_TIMEOUT seconds
 #   deploy/local/kafka.sh status | restart | reset (stop + delete data) | version | classpath
+#   deploy/local/kafka.sh console-consumer TOPIC [ARGS]   Kafka's ConsoleConsumer on the local broker
+#   deploy/local/kafka.sh console-producer TOPIC [ARGS]   Kafka's ConsoleProducer (one record per stdin line)
+#   deploy/local/kafka.sh client-config PROTOCOL          write (and print the path of) a client properties file
 #
 # Environment: KAFKA_VERSION, KAFKA_HOST (127.0.0.1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # KAFKA_DATA_DIR (.run/kafka), KAFKA_HEAP_OPTS, KAFKA_JVM_OPTS, KAFKA_START_TIMEOUT (120),
 # KAFKA_SASL=1 (adds a SASL_PLAINTEXT listener on KAFKA_SASL_PORT, 9094, users in KAFKA_SASL_USERS; SCRAM
 # users are written when the storage is formatted, so run `reset` first when turning it on for existing data),
+# KAFKA_TLS=1 (adds an SSL listener on KAFKA_SSL_PORT, 9095, and with KAFKA_SASL=1 a SASL_SSL one on
+# KAFKA_SASL_SSL_PORT, 9096; a test CA and a broker certificate for 127.0.0.1/localhost are made with openssl
+# into KAFKA_DATA_DIR/tls, and clients trust KAFKA_DATA_DIR/tls/ca.pem),
+# KAFKA_CLIENT_PROTOCOL (PLAINTEXT; SSL, SASL_PLAINTEXT or SASL_SSL: the listener the console tools use),
 # PYTHON (interpreter with kafka-python for the readiness probe; default .venv/bin/python), MVN_ARGS.
 set -euo pipefail
 
@@ -37,6 +44,10 @@ SASL="${KAFKA_SASL:-0}"
 SASL_PORT="${KAFKA_SASL_PORT:-9094}"
 # user:password pairs; each gets PLAIN and SCRAM-SHA-256/512 credentials. Test-only secrets.
 SASL_USERS="${KAFKA_SASL_USERS:-newsmon:newsmon-secret}"
+TLS="${KAFKA_TLS:-0}"
+SSL_PORT="${KAFKA_SSL_PORT:-9095}"
+SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-9096}"
+TLS_DIR="$DATA/tls"
 PIDFILE="$DATA/kafka.pid"
 LOG="$DATA/kafka.log"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -79,6 +90,17 @@ write_pom() {
         <exclusion><groupId>log4j</groupId><artifactId>log4j</artifactId></exclusion>
       </exclusions>
     </dependency>
+    <!-- The console tools (ConsoleConsumer, ConsoleProducer, ...) for kafka.sh console-consumer and console-producer. -->
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>$KAFKA_VERSION</version>
+      <exclusions>
+        <exclusion><groupId>ch.qos.logback</groupId><artifactId>*</artifactId></exclusion>
+        <exclusion><groupId>org.slf4j</groupId><artifactId>slf4j-log4j12</artifactId></exclusion>
+        <exclusion><groupId>log4j</groupId><artifactId>log4j</artifactId></exclusion>
+      </exclusions>
+    </dependency>
     <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>1.7.36</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-api</artifactId><version>$LOG4J2_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J2_VERSION</version></dependency>
@@ -100,10 +122,13 @@ ensure_tools() {  # java to run the broker, mvn to resolve it; Debian's packages
     || die "apt-get could not install ${missing[*]}"
 }
 
+# The jar set is the pom's: a cache fetched for another pom (an older script) is fetched again.
+pom_digest() { sha256sum "$DIST/pom.xml" | cut -d' ' -f1; }
+
 fetch() {
-  [ -f "$LIB/.complete" ] && return 0
-  ensure_tools
   write_pom
+  [ -f "$LIB/.complete" ] && [ "$(cat "$LIB/.complete")" = "$(pom_digest)" ] && return 0
+  ensure_tools
   rm -rf "$LIB"; mkdir -p "$LIB"
   say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $LIB (first run only; full log $DIST/fetch.log)"
   local t0=$SECONDS rc=0
@@ -121,7 +146,9 @@ fetch() {
   fi
   compgen -G "$LIB/*kafka_${SCALA_BINARY}-${KAFKA_VERSION}.jar" >/dev/null \
     || die "kafka_${SCALA_BINARY}-${KAFKA_VERSION}.jar missing in $LIB after mvn; see $DIST/fetch.log"
-  touch "$LIB/.complete"
+  compgen -G "$LIB/*kafka-tools-${KAFKA_VERSION}.jar" >/dev/null \
+    || die "kafka-tools-${KAFKA_VERSION}.jar (the console tools) missing in $LIB after mvn; see $DIST/fetch.log"
+  pom_digest >"$LIB/.complete"
   say "fetched $(find "$LIB" -name '*.jar' | wc -l) jars ($(du -sh "$LIB" | cut -f1)) in $((SECONDS - t0)) s"
 }
 
@@ -130,16 +157,72 @@ classpath() { find "$LIB" -maxdepth 1 -name '*.jar' | LC_ALL=C sort | paste -sd:
 
 sasl_user_list() { tr ',' '\n' <<<"$SASL_USERS" | sed '/^$/d'; }
 
+# The listeners beside PLAINTEXT and CONTROLLER, from KAFKA_SASL and KAFKA_TLS.
+extra_listeners() {
+  [ "$SASL" = 1 ] && echo SASL_PLAINTEXT
+  [ "$TLS" = 1 ] && echo SSL
+  [ "$SASL" = 1 ] && [ "$TLS" = 1 ] && echo SASL_SSL
+  return 0
+}
+
+listener_port() {
+  case "$1" in
+    PLAINTEXT) echo "$PORT" ;;
+    SASL_PLAINTEXT) echo "$SASL_PORT" ;;
+    SSL) echo "$SSL_PORT" ;;
+    SASL_SSL) echo "$SASL_SSL_PORT" ;;
+    *) die "unknown listener $1 (PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL)" ;;
+  esac
+}
+
+port_setting() {
+  case "$1" in
+    PLAINTEXT) echo KAFKA_PORT ;; SASL_PLAINTEXT) echo KAFKA_SASL_PORT ;;
+    SSL) echo KAFKA_SSL_PORT ;; SASL_SSL) echo KAFKA_SASL_SSL_PORT ;;
+  esac
+}
+
+# A test CA and a broker certificate for HOST, 127.0.0.1 and localhost, made once per data directory (`reset`
+# deletes them): ca.pem is what clients trust (NEWSMON_KAFKA_SSL_CAFILE).
+make_certs() {
+  [ -f "$TLS_DIR/broker.p12" ] && [ -f "$TLS_DIR/ca.pem" ] && [ -f "$TLS_DIR/keystore.pass" ] && return 0
+  command -v openssl >/dev/null || die "KAFKA_TLS=1 needs openssl: install it with 'apt-get install -y openssl'"
+  rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"; chmod 700 "$TLS_DIR"
+  local san="IP:127.0.0.1,DNS:localhost"
+  if [ "$HOST" != 127.0.0.1 ] && [ "$HOST" != localhost ]; then
+    if [[ "$HOST" =~ ^[0-9.]+$ ]]; then san+=",IP:$HOST"; else san+=",DNS:$HOST"; fi
+  fi
+  python3 -c 'import secrets; print(secrets.token_hex(16))' >"$TLS_DIR/keystore.pass"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -keyout ca.key -out ca.pem -subj "/CN=newsmon local test CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' \
+      "$san" >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -sha256 \
+      -extfile broker.ext -out broker.pem
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout "file:keystore.pass"
+  ) >"$DATA/tls.log" 2>&1 \
+    || { cat "$DATA/tls.log" >&2; die "openssl could not make the test certificates in $TLS_DIR (log above)"; }
+  chmod 755 "$TLS_DIR"; chmod 644 "$TLS_DIR/ca.pem"
+}
+
 write_configs() {
   mkdir -p "$CONF"
   local listeners="PLAINTEXT://${HOST}:${PORT},CONTROLLER://${HOST}:${CPORT}"
   local advertised="PLAINTEXT://${HOST}:${PORT}"
   local protomap="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
-  if [ "$SASL" = 1 ]; then
-    listeners+=",SASL_PLAINTEXT://${HOST}:${SASL_PORT}"
-    advertised+=",SASL_PLAINTEXT://${HOST}:${SASL_PORT}"
-    protomap+=",SASL_PLAINTEXT:SASL_PLAINTEXT"
-  fi
+  local name port
+  for name in $(extra_listeners); do
+    port="$(listener_port "$name")"
+    listeners+=",${name}://${HOST}:${port}"
+    advertised+=",${name}://${HOST}:${port}"
+    protomap+=",${name}:${name}"
+  done
   cat >"$CONF/server.properties" <<EOF
 # Written by deploy/local/kafka.sh on every start. Single-node KRaft for development and tests only.
 process.roles=broker,controller
@@ -189,11 +272,29 @@ EOF
     done < <(sasl_user_list)
     cat >>"$CONF/server.properties" <<EOF
 
-# KAFKA_SASL=1: a SASL_PLAINTEXT listener with PLAIN and SCRAM users (test secrets, loopback only).
+# KAFKA_SASL=1: SASL listeners with PLAIN and SCRAM users (test secrets, loopback only).
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
-listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required${jaas};
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+    local lower
+    for name in $(extra_listeners); do
+      case "$name" in SASL_*) ;; *) continue ;; esac
+      lower="$(tr '[:upper:]' '[:lower:]' <<<"$name")"
+      cat >>"$CONF/server.properties" <<EOF
+listener.name.${lower}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required${jaas};
+listener.name.${lower}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.${lower}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+    done
+  fi
+  if [ "$TLS" = 1 ]; then
+    cat >>"$CONF/server.properties" <<EOF
+
+# KAFKA_TLS=1: the TLS listeners present ${TLS_DIR}/broker.p12, signed by the test CA ${TLS_DIR}/ca.pem.
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${TLS_DIR}/broker.p12
+ssl.keystore.password=$(cat "$TLS_DIR/keystore.pass")
+ssl.key.password=$(cat "$TLS_DIR/keystore.pass")
+ssl.client.auth=none
 EOF
   fi
   cat >"$CONF/log4j2.properties" <<'EOF'
@@ -286,9 +387,16 @@ start() {
     die "$HOST:$PORT is taken by something that is not a Kafka broker; free the port or set KAFKA_PORT"
   fi
   port_open "$HOST" "$CPORT" && die "controller port $HOST:$CPORT is taken; free it or set KAFKA_CONTROLLER_PORT"
+  local name
+  for name in $(extra_listeners); do
+    if port_open "$HOST" "$(listener_port "$name")"; then
+      die "$name port $HOST:$(listener_port "$name") is taken; free it or set $(port_setting "$name")"
+    fi
+  done
   fetch
   local t0; t0=$(date +%s.%N)
   mkdir -p "$DATA"
+  if [ "$TLS" = 1 ]; then make_certs; fi
   write_configs
   format_storage
   # setsid: the broker outlives the shell that started it (make, CI) and gets no terminal signals.
@@ -298,7 +406,10 @@ start() {
   echo $! >"$PIDFILE"
   echo "$HOST:$PORT" >"$DATA/kafka.addr"
   wait_ready
-  say "Kafka $KAFKA_VERSION ready on $HOST:$PORT$([ "$SASL" = 1 ] && echo ", SASL_PLAINTEXT on $HOST:$SASL_PORT")" \
+  local extra=""
+  for name in $(extra_listeners); do extra+=", $name on $HOST:$(listener_port "$name")"; done
+  if [ "$TLS" = 1 ]; then extra+=" (clients trust $TLS_DIR/ca.pem)"; fi
+  say "Kafka $KAFKA_VERSION ready on $HOST:$PORT$extra" \
       "in $(python3 -c "import sys;print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)") s" \
       "(pid $(cat "$PIDFILE"), log $LOG)"
 }
@@ -326,6 +437,62 @@ status() {
   fi
 }
 
+# A client properties file for one listener (the console tools' --command-config); SASL as the first user
+# of KAFKA_SASL_USERS with SCRAM-SHA-512. Test secrets: the file is readable by its owner only.
+client_config() {
+  local protocol="$1" file
+  file="$CONF/client-$(tr '[:upper:]' '[:lower:]' <<<"$protocol").properties"
+  case "$protocol" in
+    PLAINTEXT) ;;
+    SASL_PLAINTEXT) [ "$SASL" = 1 ] || die "KAFKA_CLIENT_PROTOCOL=$protocol needs KAFKA_SASL=1 (as the broker was started)" ;;
+    SSL|SASL_SSL)
+      [ "$TLS" = 1 ] || die "KAFKA_CLIENT_PROTOCOL=$protocol needs KAFKA_TLS=1 (as the broker was started)"
+      [ "$protocol" = SSL ] || [ "$SASL" = 1 ] || die "KAFKA_CLIENT_PROTOCOL=$protocol needs KAFKA_SASL=1 too"
+      [ -f "$TLS_DIR/ca.pem" ] || die "no $TLS_DIR/ca.pem: start the broker with KAFKA_TLS=1 first" ;;
+    *) die "KAFKA_CLIENT_PROTOCOL=$protocol is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL" ;;
+  esac
+  mkdir -p "$CONF"
+  local pair; pair="$(sasl_user_list | head -n 1)"
+  ( umask 077; {
+    echo "# Written by deploy/local/kafka.sh client-config $protocol"
+    echo "security.protocol=$protocol"
+    case "$protocol" in SSL|SASL_SSL)
+      echo "ssl.truststore.type=PEM"
+      echo "ssl.truststore.location=$TLS_DIR/ca.pem" ;;
+    esac
+    case "$protocol" in SASL_*)
+      echo "sasl.mechanism=SCRAM-SHA-512"
+      echo "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"${pair%%:*}\" password=\"${pair#*:}\";" ;;
+    esac
+  } >"$file" )
+  echo "$file"
+}
+
+# Kafka's console consumer/producer from the fetched jars, on the listener of KAFKA_CLIENT_PROTOCOL.
+# Their log goes to stderr at WARN, so stdout carries only the records.
+console() {
+  local class="$1" tool="$2"; shift 2
+  if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then die "usage: $0 $tool TOPIC [options of Kafka's $tool]"; fi
+  local topic="$1"; shift
+  local protocol="${KAFKA_CLIENT_PROTOCOL:-PLAINTEXT}" config
+  fetch >&2
+  config="$(client_config "$protocol")"
+  cat >"$CONF/tools-log4j2.properties" <<'EOF'
+status = error
+name = newsmon-kafka-tools
+appender.err.type = Console
+appender.err.name = STDERR
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.err.ref = STDERR
+EOF
+  # shellcheck disable=SC2086
+  exec "$JAVA" $TOOL_OPTS -Dlog4j2.configurationFile="$CONF/tools-log4j2.properties" -cp "$(classpath)" "$class" \
+    --bootstrap-server "$HOST:$(listener_port "$protocol")" --topic "$topic" --command-config "$config" "$@"
+}
+
 case "${1:-}" in
   fetch)     fetch ;;
   start)     start ;;
@@ -334,6 +501,10 @@ case "${1:-}" in
   reset)     stop; rm -rf "$DATA"; say "deleted $DATA" ;;
   status)    status ;;
   version)   echo "$KAFKA_VERSION" ;;
-  classpath) fetch; classpath ;;
-  *) echo "usage: $0 fetch|start|stop|restart|reset|status|version|classpath" >&2; exit 2 ;;
+  classpath) fetch >&2; classpath ;;
+  console-consumer) shift; console org.apache.kafka.tools.consumer.ConsoleConsumer console-consumer "$@" ;;
+  console-producer) shift; console org.apache.kafka.tools.ConsoleProducer console-producer "$@" ;;
+  client-config) client_config "${2:-${KAFKA_CLIENT_PROTOCOL:-PLAINTEXT}}" ;;
+  *) echo "usage: $0 fetch|start|stop|restart|reset|status|version|classpath|console-consumer TOPIC [ARGS]|console-producer TOPIC [ARGS]|client-config PROTOCOL" >&2
+     exit 2 ;;
 esac
