@@ -186,7 +186,13 @@ port_setting() {
 # deletes them): ca.pem is what clients trust (NEWSMON_KAFKA_SSL_CAFILE).
 make_certs() {
   [ -f "$TLS_DIR/broker.p12" ] && [ -f "$TLS_DIR/ca.pem" ] && [ -f "$TLS_DIR/keystore.pass" ] && return 0
-  command -v openssl >/dev/null || die "KAFKA_TLS=1 needs openssl: install it with 'apt-get install -y openssl'"
+  if ! command -v openssl >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "KAFKA_TLS=1 needs openssl: install it with 'sudo apt-get install -y openssl'"
+    say "installing openssl from Debian's packages (KAFKA_TLS=1 makes the test certificates with it)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null; } \
+      || die "apt-get could not install openssl"
+  fi
   rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"; chmod 700 "$TLS_DIR"
   local san="IP:127.0.0.1,DNS:localhost"
   if [ "$HOST" != 127.0.0.1 ] && [ "$HOST" != localhost ]; then
