@@ -112,3 +112,18 @@ def test_the_launchers_config_scrapes_the_ports_the_settings_give(tmp_path, env,
     check = promtool("check", "config", str(tmp_path / "prometheus.yml"))
     assert check.returncode == 0, check.stdout + check.stderr
     assert "1 rule files found" in check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(("env", "metrics", "prometheus"), [
+    ({}, "http://127.0.0.1:6066/metrics", "http://127.0.0.1:9090"),
+    ({"NEWSMON_WEB_PORT": "23166", "PROMETHEUS_PORT": "23190"}, "http://127.0.0.1:23166/metrics",
+     "http://127.0.0.1:23190"),
+])
+def test_the_demo_prints_the_urls_of_the_configured_ports(env, metrics, prometheus):
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "PROMETHEUS_"))}
+    result = subprocess.run(["bash", str(PROMETHEUS_DIR.parent / "local" / "demo.sh"), "urls"],
+                            env={**base, **env}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Metrics:   {metrics}   (Prometheus: make up-prometheus, then {prometheus})"
