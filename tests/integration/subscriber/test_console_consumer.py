@@ -1,6 +1,7 @@
 """A subscriber without Python: Kafka's own console consumer (`deploy/local/kafka.sh console-consumer`, from the
 kafka-tools jar the script fetches beside the broker) reads the alert topics a real worker wrote, and every
-record it prints is valid against the JSON Schema that `newsmon schemas export` gives subscribers."""
+record it prints is valid against the JSON Schema that `newsmon schemas export` gives subscribers; the console
+producer writes an article the worker then processes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import pytest
 from jsonschema import Draft202012Validator
 
+from schemas import Article
 from tests.support.kafka import read_topic
 from tests.support.pipeline import article_ids, bulk_articles, publish
 from tests.support.workers import NEWSMON, ROOT, wait_for
@@ -19,11 +21,12 @@ KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
 ALERT_TOPICS = ("alerts.sanctions", "alerts.diplomacy")
 
 
-def console_consumer(bootstrap: str, topic: str, *args: str) -> subprocess.CompletedProcess:
+def console(tool: str, bootstrap: str, topic: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`deploy/local/kafka.sh console-consumer|console-producer TOPIC ARGS` on the test broker."""
     host, _, port = bootstrap.rpartition(":")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "NEWSMON_"))}
     env.update(KAFKA_HOST=host, KAFKA_PORT=port)
-    return subprocess.run(["bash", str(KAFKA_SH), "console-consumer", topic, *args], env=env, cwd=ROOT,
+    return subprocess.run(["bash", str(KAFKA_SH), tool, topic, *args], env=env, cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -53,7 +56,7 @@ def test_console_consumer_reads_the_alerts_and_they_match_the_exported_schema(ma
     validators = exported_schemas(tmp_path)
 
     for name, records in written.items():
-        result = console_consumer(kafka_bootstrap, f"{unique_prefix}{name}", "--from-beginning",
+        result = console("console-consumer", kafka_bootstrap, f"{unique_prefix}{name}", "--from-beginning",
                                   "--max-messages", str(len(records)), "--timeout-ms", "30000",
                                   "--formatter-property", "print.key=true", "--formatter-property", "key.separator=\t")
         assert result.returncode == 0, result.stderr
@@ -67,3 +70,13 @@ def test_console_consumer_reads_the_alerts_and_they_match_the_exported_schema(ma
             assert key == record["id"], "an alert is keyed by its id"
         assert sorted(json.loads(line.partition("\t")[2])["id"] for line in lines) == \
             sorted(json.loads(r.value)["id"] for r in records)
+
+    # And the other way: an article written by Kafka's console producer, keyed by its id, is processed.
+    article = Article(id="console-1", title="Console", text="Norway imposed sanctions on Belarus on Friday over "
+                      "its border policy, officials said.")
+    produced = console("console-producer", kafka_bootstrap, f"{unique_prefix}news.articles",
+                       "--reader-property", "parse.key=true", "--reader-property", "key.separator=\t",
+                       stdin=f"{article.id}\t{article.model_dump_json()}\n")
+    assert produced.returncode == 0, produced.stderr
+    wait_for("the console producer's article in the database", lambda: article.id in article_ids(database_url),
+             120, worker.log_tail)
