@@ -17,7 +17,8 @@
 # KAFKA_TLS=1 (adds an SSL listener on KAFKA_SSL_PORT, 9095, and with KAFKA_SASL=1 a SASL_SSL one on
 # KAFKA_SASL_SSL_PORT, 9096; a test CA and a broker certificate for 127.0.0.1/localhost are made with openssl
 # into KAFKA_DATA_DIR/tls, and clients trust KAFKA_DATA_DIR/tls/ca.pem),
-# KAFKA_CLIENT_PROTOCOL (PLAINTEXT; SSL, SASL_PLAINTEXT or SASL_SSL: the listener the console tools use),
+# KAFKA_CLIENT_PROTOCOL (PLAINTEXT; SSL, SASL_PLAINTEXT or SASL_SSL: the listener the console tools use, at
+# the address the broker of KAFKA_DATA_DIR advertises; SASL as the first user of KAFKA_SASL_USERS),
 # PYTHON (interpreter with kafka-python for the readiness probe; default .venv/bin/python), MVN_ARGS.
 set -euo pipefail
 
@@ -451,12 +452,8 @@ client_config() {
   local protocol="$1" file
   file="$CONF/client-$(tr '[:upper:]' '[:lower:]' <<<"$protocol").properties"
   case "$protocol" in
-    PLAINTEXT) ;;
-    SASL_PLAINTEXT) [ "$SASL" = 1 ] || die "KAFKA_CLIENT_PROTOCOL=$protocol needs KAFKA_SASL=1 (as the broker was started)" ;;
-    SSL|SASL_SSL)
-      [ "$TLS" = 1 ] || die "KAFKA_CLIENT_PROTOCOL=$protocol needs KAFKA_TLS=1 (as the broker was started)"
-      [ "$protocol" = SSL ] || [ "$SASL" = 1 ] || die "KAFKA_CLIENT_PROTOCOL=$protocol needs KAFKA_SASL=1 too"
-      [ -f "$TLS_DIR/ca.pem" ] || die "no $TLS_DIR/ca.pem: start the broker with KAFKA_TLS=1 first" ;;
+    PLAINTEXT|SASL_PLAINTEXT) ;;
+    SSL|SASL_SSL) [ -f "$TLS_DIR/ca.pem" ] || die "no $TLS_DIR/ca.pem: start the broker with KAFKA_TLS=1 first" ;;
     *) die "KAFKA_CLIENT_PROTOCOL=$protocol is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL" ;;
   esac
   mkdir -p "$CONF"
@@ -476,13 +473,30 @@ client_config() {
   echo "$file"
 }
 
+# host:port of the broker's listener for a protocol, as the running broker advertises it (its server.properties,
+# so the tools need none of the KAFKA_*_PORT settings it was started with); the settings' port without one.
+listener_address() {
+  local protocol="$1" advertised=""
+  [ -f "$CONF/server.properties" ] && advertised="$(sed -n 's/^advertised.listeners=//p' "$CONF/server.properties")"
+  if [ -n "$advertised" ]; then
+    local entry
+    for entry in ${advertised//,/ }; do
+      if [ "${entry%%://*}" = "$protocol" ]; then echo "${entry#*://}"; return 0; fi
+    done
+    die "the broker of $DATA has no $protocol listener (it advertises $advertised); start it with" \
+        "$( [ "${protocol#SASL_}" != "$protocol" ] && echo "KAFKA_SASL=1 ")$( [ "${protocol%SSL}" != "$protocol" ] && echo "KAFKA_TLS=1 ")(after 'reset')"
+  fi
+  echo "$HOST:$(listener_port "$protocol")"
+}
+
 # Kafka's console consumer/producer from the fetched jars, on the listener of KAFKA_CLIENT_PROTOCOL.
 # Their log goes to stderr at WARN, so stdout carries only the records.
 console() {
   local class="$1" tool="$2"; shift 2
   if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then die "usage: $0 $tool TOPIC [options of Kafka's $tool]"; fi
   local topic="$1"; shift
-  local protocol="${KAFKA_CLIENT_PROTOCOL:-PLAINTEXT}" config
+  local protocol="${KAFKA_CLIENT_PROTOCOL:-PLAINTEXT}" config address
+  address="$(listener_address "$protocol")"
   fetch >&2
   config="$(client_config "$protocol")"
   cat >"$CONF/tools-log4j2.properties" <<'EOF'
@@ -498,7 +512,7 @@ rootLogger.appenderRef.err.ref = STDERR
 EOF
   # shellcheck disable=SC2086
   exec "$JAVA" $TOOL_OPTS -Dlog4j2.configurationFile="$CONF/tools-log4j2.properties" -cp "$(classpath)" "$class" \
-    --bootstrap-server "$HOST:$(listener_port "$protocol")" --topic "$topic" --command-config "$config" "$@"
+    --bootstrap-server "$address" --topic "$topic" --command-config "$config" "$@"
 }
 
 case "${1:-}" in
