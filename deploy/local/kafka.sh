@@ -473,11 +473,14 @@ client_config() {
   echo "$file"
 }
 
-# host:port of the broker's listener for a protocol, as the running broker advertises it (its server.properties,
-# so the tools need none of the KAFKA_*_PORT settings it was started with); the settings' port without one.
+# host:port of the broker's listener for a protocol: KAFKA_HOST:KAFKA_PORT for PLAINTEXT (as `make up` uses them);
+# for the others the address the running broker of KAFKA_DATA_DIR advertises (so the tools need none of the
+# KAFKA_*_PORT settings it was started with), or the settings' port when it does not run.
 listener_address() {
   local protocol="$1" advertised=""
-  [ -f "$CONF/server.properties" ] && advertised="$(sed -n 's/^advertised.listeners=//p' "$CONF/server.properties")"
+  if [ "$protocol" != PLAINTEXT ] && is_running && [ -f "$CONF/server.properties" ]; then
+    advertised="$(sed -n 's/^advertised.listeners=//p' "$CONF/server.properties")"
+  fi
   if [ -n "$advertised" ]; then
     local entry
     for entry in ${advertised//,/ }; do
