@@ -48,11 +48,11 @@ up-kafka:
 up-postgres:
 	@deploy/local/postgres.sh start
 
-up: venv ## Start Kafka (127.0.0.1:9092) and PostgreSQL (127.0.0.1:55432); ports: KAFKA_PORT, PG_PORT
+up: venv ## Start Kafka (127.0.0.1:9092) and PostgreSQL (127.0.0.1:55432); ports: KAFKA_PORT, PG_PORT (KAFKA_TLS=1: TLS listeners)
 	@deploy/local/kafka.sh start
 	@deploy/local/postgres.sh start
 
-up-prometheus: ## Start Prometheus on 127.0.0.1:9090 (deploy/prometheus/prometheus.yml)
+up-prometheus: ## Start Prometheus on 127.0.0.1:9090 (PROMETHEUS_PORT), scraping the worker on NEWSMON_WEB_PORT
 	@deploy/local/prometheus.sh start
 
 down: ## Stop the demo worker, Prometheus, Kafka and PostgreSQL (whatever of them runs)

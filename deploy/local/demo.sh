@@ -4,11 +4,13 @@
 #   deploy/local/demo.sh          (or `make demo`, which starts Kafka first) run the demo
 #   deploy/local/demo.sh stop     stop the demo worker (`make down` does this too)
 #   deploy/local/demo.sh status
+#   deploy/local/demo.sh urls     where the worker's metrics and Prometheus are, for these settings
 #
 # The worker's pid is in .run/worker.pid and its log in .run/worker.log; a running worker is reused.
 # Environment: DEMO_SAMPLES (streams/samples/articles.jsonl), DEMO_TIMEOUT (seconds to wait for the
 # articles to be stored, 180), NEWSMON_DATABASE_URL (default: SQLite in .run/demo.db),
-# NEWSMON_WEB_PORT (6066), NEWSMON_KAFKA_BOOTSTRAP (127.0.0.1:9092).
+# NEWSMON_WEB_PORT (6066), NEWSMON_KAFKA_BOOTSTRAP (127.0.0.1:KAFKA_PORT, 9092), PROMETHEUS_HOST (127.0.0.1) and
+# PROMETHEUS_PORT (9090) as deploy/local/prometheus.sh uses them.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +27,7 @@ export NEWSMON_KAFKA_BOOTSTRAP="${NEWSMON_KAFKA_BOOTSTRAP:-127.0.0.1:${KAFKA_POR
 export NEWSMON_DATA_DIR="${NEWSMON_DATA_DIR:-$RUN/faust}"
 WEB_PORT="${NEWSMON_WEB_PORT:-6066}"
 METRICS_URL="http://127.0.0.1:$WEB_PORT/metrics"
+PROMETHEUS_URL="http://${PROMETHEUS_HOST:-127.0.0.1}:${PROMETHEUS_PORT:-9090}"
 
 say() { echo "demo: $*"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -94,9 +97,13 @@ run_demo() {
   echo "== Alerts the worker published (newsmon alerts --from-beginning --no-follow)"
   "$NEWSMON" alerts --from-beginning --no-follow
   echo
-  echo "Metrics:   $METRICS_URL   (Prometheus: make up-prometheus, then http://127.0.0.1:9090)"
+  urls
   echo "Worker:    pid $(cat "$PIDFILE"), log $LOG"
   echo "Stop everything with: make down"
+}
+
+urls() {
+  echo "Metrics:   $METRICS_URL   (Prometheus: make up-prometheus, then $PROMETHEUS_URL)"
 }
 
 stop_worker() {
@@ -116,6 +123,7 @@ stop_worker() {
 case "${1:-run}" in
   run)    run_demo ;;
   stop)   stop_worker ;;
+  urls)   urls ;;
   status) if is_running; then say "worker running (pid $(cat "$PIDFILE"), $METRICS_URL)"; else say "worker stopped"; exit 3; fi ;;
-  *) echo "usage: $0 [run|stop|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [run|stop|status|urls]" >&2; exit 2 ;;
 esac

@@ -21,6 +21,19 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _check_ports(settings: Settings, workers: int) -> None:
+    """Every web port this command will serve on can be bound, before a topic is created or a model loads."""
+    from streams.worker.ports import PortUnavailable, ensure_bindable
+
+    last = settings.web_port + workers - 1
+    hint = f" (--workers {workers} serves on NEWSMON_WEB_PORT={settings.web_port}..{last})" if workers > 1 else ""
+    try:
+        for i in range(workers):
+            ensure_bindable(settings.web_host, settings.web_port + i, hint=hint)
+    except PortUnavailable as exc:
+        raise _fail(str(exc)) from None
+
+
 def _prepare(settings: Settings) -> None:
     """Broker reachable and topics present, else a clear error (before any model loads)."""
     from streams.kafka.admin import ensure_topics
@@ -101,6 +114,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the streaming worker: enrich articles, publish alerts, persist, serve /metrics."""
         settings = get_settings()
+        _check_ports(settings, workers)
         _prepare(settings)
         if workers == 1:
             run_one(settings)

@@ -39,6 +39,11 @@ class KafkaAuthenticationFailed(KafkaUnavailable):
     handle both); the message names the user and mechanism, never the password."""
 
 
+class KafkaTlsFailed(KafkaUnavailable):
+    """The TLS handshake with the broker failed (its certificate is not trusted, names another host, or the
+    port does not speak TLS); the message says which NEWSMON_KAFKA_* setting to fix."""
+
+
 def bootstrap_servers(settings: Settings) -> list[str]:
     """`host:port` entries of NEWSMON_KAFKA_BOOTSTRAP (comma-separated)."""
     servers = [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
@@ -124,9 +129,29 @@ def _auth_failed(settings: Settings) -> KafkaAuthenticationFailed:
         "(NEWSMON_KAFKA_SASL_MECHANISM).")
 
 
+_TLS_FAILURE = re.compile(r"Handshake failed: (?:\[SSL: (?P<code>[A-Z_]+)\] )?(?P<reason>[^(\n]*)")
+
+
+def _tls_failed(settings: Settings, code: str, reason: str) -> KafkaTlsFailed:
+    servers = ",".join(bootstrap_servers(settings))
+    reason = reason.strip().rstrip(".") or code
+    if code == "CERTIFICATE_VERIFY_FAILED" and "mismatch" in reason:
+        advice = ("the broker's certificate does not name the host in NEWSMON_KAFKA_BOOTSTRAP: connect with "
+                  "a name or address the certificate lists")
+    elif code == "CERTIFICATE_VERIFY_FAILED":
+        where = (f"NEWSMON_KAFKA_SSL_CAFILE={settings.kafka_ssl_cafile!r}" if settings.kafka_ssl_cafile
+                 else "the system's CA store (NEWSMON_KAFKA_SSL_CAFILE is not set)")
+        advice = (f"the broker's certificate is not signed by a CA in {where}: set NEWSMON_KAFKA_SSL_CAFILE to "
+                  "the CA file of the cluster (for deploy/local/kafka.sh with KAFKA_TLS=1, .run/kafka/tls/ca.pem)")
+    else:
+        advice = (f"is {servers} a TLS listener? Check NEWSMON_KAFKA_BOOTSTRAP and "
+                  f"NEWSMON_KAFKA_SECURITY_PROTOCOL={_protocol(settings)}")
+    return KafkaTlsFailed(f"TLS handshake with Kafka at {servers} failed ({reason}): {advice}.")
+
+
 class _AuthFailureSeen(logging.Handler):
-    """Notices kafka-python logging a refused SASL handshake: its bootstrap only times out, so without this
-    a wrong password would read as 'no broker answered'.
+    """Notices kafka-python logging a refused SASL handshake or a failed TLS handshake: its bootstrap only
+    times out, so without this a wrong password or CA would read as 'no broker answered'.
 
     kafka-python 3 logs the broker's SaslAuthenticationFailedError when it reads the error response, but the
     broker closes the socket right after it, and for SCRAM the close often wins: then all that is logged is a
@@ -136,14 +161,21 @@ class _AuthFailureSeen(logging.Handler):
     _ANSWERED_THEN_LOST = re.compile(r"broker_version=\(\d.*Connection lost", re.DOTALL)
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)
         self.seen = False
+        self.tls: tuple[str, str] | None = None  # (OpenSSL's code, reason) of the last failed TLS handshake
 
     def emit(self, record: logging.LogRecord) -> None:
         from kafka import errors
 
         args = record.args if isinstance(record.args, tuple) else ()
         message = record.getMessage()
+        tls = _TLS_FAILURE.search(message)
+        if tls:
+            self.tls = (tls.group("code") or "", tls.group("reason"))
+            return
+        if record.levelno < logging.ERROR:
+            return
         if any(isinstance(a, errors.SaslAuthenticationFailedError) for a in args) or \
                 "authentication failed" in message.lower() or self._ANSWERED_THEN_LOST.search(message):
             self.seen = True
@@ -181,6 +213,8 @@ def _build(cls: type, settings: Settings, kw: dict[str, Any]) -> Any:
             isinstance(exc, errors.KafkaTimeoutError) and "bootstrap" in str(exc).lower())
         if not failed_bootstrap:
             raise
+        if auth.tls is not None:
+            raise _tls_failed(settings, *auth.tls) from None
         if auth.seen and protocol_uses_sasl(settings):
             raise _auth_failed(settings) from None
         # `from None`: kafka-python's own text adds nothing, and a chained traceback helps no user here.

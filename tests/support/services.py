@@ -40,10 +40,12 @@ def _private_dir(prefix: str) -> Path:
 
 class DedicatedKafka:
     """A broker of this test's own (KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_DATA_DIR), optionally with the
-    SASL_PLAINTEXT listener (KAFKA_SASL=1) and its users."""
+    SASL_PLAINTEXT listener (KAFKA_SASL=1) and its users, and the TLS listeners (KAFKA_TLS=1: SSL, and
+    SASL_SSL with users) presenting a certificate of a test CA that the script makes (`ca_file`)."""
 
-    def __init__(self, *, sasl_users: str | None = None):
+    def __init__(self, *, sasl_users: str | None = None, tls: bool = False):
         self.sasl_users = sasl_users
+        self.tls = tls
         self.data_dir = _private_dir("newsmon-kafka-")
         self._pick_ports()
         self.started = False
@@ -51,12 +53,18 @@ class DedicatedKafka:
     def _pick_ports(self) -> None:
         self.port, self.controller_port = free_port(), free_port()
         self.sasl_port = free_port() if self.sasl_users else None
+        self.ssl_port = free_port() if self.tls else None
+        self.sasl_ssl_port = free_port() if self.tls and self.sasl_users else None
         self.env = dict(os.environ, KAFKA_PORT=str(self.port),
                         KAFKA_CONTROLLER_PORT=str(self.controller_port), KAFKA_DATA_DIR=str(self.data_dir),
                         KAFKA_HEAP_OPTS="-Xms128m -Xmx512m", KAFKA_STOP_TIMEOUT="20")
         if self.sasl_users:
             self.env.update(KAFKA_SASL="1", KAFKA_SASL_PORT=str(self.sasl_port),
                             KAFKA_SASL_USERS=self.sasl_users)
+        if self.tls:
+            self.env.update(KAFKA_TLS="1", KAFKA_SSL_PORT=str(self.ssl_port))
+            if self.sasl_ssl_port:
+                self.env["KAFKA_SASL_SSL_PORT"] = str(self.sasl_ssl_port)
 
     @property
     def bootstrap(self) -> str:
@@ -65,6 +73,26 @@ class DedicatedKafka:
     @property
     def sasl_bootstrap(self) -> str:
         return f"127.0.0.1:{self.sasl_port}"
+
+    @property
+    def ssl_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.ssl_port}"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.sasl_ssl_port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The test CA that signed the broker's certificate (deploy/local/kafka.sh makes it at start)."""
+        return self.data_dir / "tls" / "ca.pem"
+
+    def console(self, tool: str, *args: str, protocol: str = "PLAINTEXT", stdin: str | None = None,
+                timeout: float = 120) -> subprocess.CompletedProcess:
+        """`deploy/local/kafka.sh console-consumer|console-producer ARGS` on this broker's listener of
+        `protocol` (KAFKA_CLIENT_PROTOCOL)."""
+        return subprocess.run(["bash", str(KAFKA_SH), tool, *args], env=dict(self.env, KAFKA_CLIENT_PROTOCOL=protocol),
+                              input=stdin, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
     def start(self) -> float:
         """Start (or restart with the data kept); returns the seconds it took to be ready."""

@@ -81,3 +81,49 @@ def test_local_and_compose_configs_differ_only_in_targets():
     compose_worker = {job["job_name"]: job for job in compose["scrape_configs"]}["newsmon-worker"]
     assert compose_worker["static_configs"][0]["targets"] == ["worker:6066"]
     assert _without_targets(local) == _without_targets(compose)
+
+
+def _generated_config(tmp_path, **env: str) -> tuple[dict, subprocess.CompletedProcess[str]]:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "PROMETHEUS_"))}
+    result = subprocess.run(["bash", str(PROMETHEUS_DIR.parent / "local" / "prometheus.sh"), "config"],
+                            env={**base, "PROMETHEUS_DATA_DIR": str(tmp_path), **env}, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load((tmp_path / "prometheus.yml").read_text()), result
+
+
+@pytest.mark.parametrize(("env", "workers", "itself"), [
+    ({}, ["127.0.0.1:6066"], "127.0.0.1:9090"),
+    ({"NEWSMON_WEB_PORT": "23166", "PROMETHEUS_PORT": "23190"}, ["127.0.0.1:23166"], "127.0.0.1:23190"),
+    ({"NEWSMON_WEB_HOST": "0.0.0.0", "NEWSMON_WEB_PORT": "7001"}, ["127.0.0.1:7001"], "127.0.0.1:9090"),
+    ({"PROMETHEUS_WORKER_TARGETS": "127.0.0.1:7001,127.0.0.1:7002", "PROMETHEUS_HOST": "127.0.0.2"},
+     ["127.0.0.1:7001", "127.0.0.1:7002"], "127.0.0.2:9090"),
+])
+def test_the_launchers_config_scrapes_the_ports_the_settings_give(tmp_path, env, workers, itself):
+    generated, result = _generated_config(tmp_path, **env)
+    assert result.stdout.strip() == str(tmp_path / "prometheus.yml")
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in generated["scrape_configs"]}
+    assert targets == {"newsmon-worker": workers, "prometheus": [itself]}
+    assert generated["rule_files"] == [str(PROMETHEUS_DIR / "rules" / "*.yml")]  # found from .run/ too
+    template = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    assert _without_targets(generated) | {"rule_files": None} == _without_targets(template) | {"rule_files": None}
+    check = promtool("check", "config", str(tmp_path / "prometheus.yml"))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "1 rule files found" in check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(("env", "metrics", "prometheus"), [
+    ({}, "http://127.0.0.1:6066/metrics", "http://127.0.0.1:9090"),
+    ({"NEWSMON_WEB_PORT": "23166", "PROMETHEUS_PORT": "23190"}, "http://127.0.0.1:23166/metrics",
+     "http://127.0.0.1:23190"),
+])
+def test_the_demo_prints_the_urls_of_the_configured_ports(env, metrics, prometheus):
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "PROMETHEUS_"))}
+    result = subprocess.run(["bash", str(PROMETHEUS_DIR.parent / "local" / "demo.sh"), "urls"],
+                            env={**base, **env}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Metrics:   {metrics}   (Prometheus: make up-prometheus, then {prometheus})"

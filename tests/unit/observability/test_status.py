@@ -155,3 +155,19 @@ def test_one_worker_down_among_several_is_shown_not_fatal(worker_metrics):
     assert result.exit_code == 0, result.output
     states = {w["url"]: w["up"] for w in json.loads(result.output)["workers"]}
     assert states == {f"{url}/metrics": True, f"{down}/metrics": False}
+
+
+def test_without_url_status_reads_the_worker_at_newsmon_web_port(worker_metrics, monkeypatch):
+    from streams.settings import get_settings
+
+    _, url = worker_metrics
+    monkeypatch.setenv("NEWSMON_WEB_PORT", url.rsplit(":", 1)[1])
+    monkeypatch.setenv("NEWSMON_WEB_HOST", "0.0.0.0")  # a worker bound everywhere is read on loopback
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["status", "--interval", "0.5", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert [w["url"] for w in json.loads(result.output)["workers"]] == [f"{url}/metrics"]
+    assert json.loads(result.output)["workers"][0]["up"] is True
