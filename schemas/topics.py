@@ -53,4 +53,8 @@ def declared(input_partitions: int = INPUT_PARTITIONS) -> dict[str, TopicSpec]:
     return {s.key: s for s in specs}
 
 
+# A record header (value b"1") on a replay record, carried on to its enriched record: publish the alerts of
+# its asserted events even when nothing changed since they were last sent (`newsmon replay --realert`).
+REALERT_HEADER = "newsmon-realert"
+
 ALERT_TOPIC_FOR_TYPE = {"sanction": "alerts_sanction", "diplomacy": "alerts_diplomacy"}

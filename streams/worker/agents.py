@@ -22,6 +22,7 @@ from typing import Any
 import faust
 from faust.types import EventT, TopicT
 
+from schemas.topics import REALERT_HEADER
 from streams.worker.batch import BatchHeld, Incoming, until_done
 from streams.worker.decode import Origin
 from streams.worker.enrich import Enricher, EnrichFeed
@@ -31,6 +32,12 @@ from streams.worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+def _realert(headers: Any) -> bool:
+    """Whether a message carries the realert header (Faust gives headers as a list of pairs or a mapping)."""
+    pairs = headers.items() if hasattr(headers, "items") else (headers or ())
+    return any(key == REALERT_HEADER and value == b"1" for key, value in pairs)
+
+
 def _incoming(events: Sequence[EventT]) -> list[Incoming]:
     out = []
     for event in events:
@@ -38,7 +45,8 @@ def _incoming(events: Sequence[EventT]) -> list[Incoming]:
         ts = int(round(msg.timestamp * 1000)) if msg.timestamp else None
         value = msg.value if isinstance(msg.value, bytes | None) else bytes(msg.value)
         out.append(Incoming(value=value, origin=Origin(topic=msg.topic, partition=msg.partition,
-                                                       offset=msg.offset, key=msg.key, timestamp_ms=ts)))
+                                                       offset=msg.offset, key=msg.key, timestamp_ms=ts),
+                            realert=_realert(msg.headers)))
     return out
 
 
@@ -95,8 +103,8 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
     """Register the enrich and persist agents (and the lag timer) on `app`, bound to `runtime`."""
     settings = runtime.settings
 
-    async def publish(topic_key: str, key: bytes, value: bytes) -> Any:
-        return await topics[topic_key].send(key=key, value=value)
+    async def publish(topic_key: str, key: bytes, value: bytes, headers: list | None = None) -> Any:
+        return await topics[topic_key].send(key=key, value=value, headers=headers)
 
     def app_stopping() -> bool:
         return bool(app.should_stop)

@@ -18,8 +18,8 @@ from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# publish(topic_key, key, value) -> awaitable that resolves once the broker acknowledged the record.
-Publish = Callable[[str, bytes, bytes], Awaitable[Awaitable[Any]]]
+# publish(topic_key, key, value[, headers]) -> awaitable that resolves once the broker acknowledged the record.
+Publish = Callable[..., Awaitable[Awaitable[Any]]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Incoming:
 
     value: bytes | None
     origin: Origin
+    realert: bool = False  # carries schemas.topics.REALERT_HEADER: its alerts go out again (persist.py)
 
 
 def dumps(record: Any) -> bytes:
