@@ -42,7 +42,7 @@ def topic_states(settings: Settings, admin: Any | None = None) -> list[TopicStat
 
 
 def ensure_topics(settings: Settings) -> list[str]:
-    """Create the declared topics that are missing (partitions, retention from topics.py); return their
+    """Create the declared topics that are missing (partitions, cleanup policy, retention from topics.py); return their
     names."""
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
@@ -52,9 +52,8 @@ def ensure_topics(settings: Settings) -> list[str]:
         missing = [st for st in topic_states(settings, admin) if not st.exists]
         created = []
         for st in missing:
-            configs = {"retention.ms": str(st.spec.retention_ms)} if st.spec.retention_ms else {}
             topic = NewTopic(name=st.name, num_partitions=st.spec.partitions,
-                             replication_factor=settings.replication_factor, topic_configs=configs)
+                             replication_factor=settings.replication_factor, topic_configs=st.spec.configs())
             try:
                 admin.create_topics([topic])
                 created.append(st.name)

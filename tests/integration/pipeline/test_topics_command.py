@@ -39,6 +39,9 @@ def test_topics_create_makes_the_declared_topics_once(kafka_bootstrap, unique_pr
     for spec, name in zip(specs.values(), names, strict=True):
         assert described[name] == spec.partitions
         assert configs[name]["retention.ms"]["value"] == str(spec.retention_ms)
+        assert configs[name]["cleanup.policy"]["value"] == spec.cleanup_policy
+    alert_topics = [n for spec, n in zip(specs.values(), names, strict=True) if spec.schema.__name__ == "Alert"]
+    assert alert_topics and all(configs[n]["cleanup.policy"]["value"] == "compact,delete" for n in alert_topics)
 
     again = _newsmon("topics", "create", env=env)
     assert again.returncode == 0 and "already exist" in again.stdout
