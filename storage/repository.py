@@ -155,7 +155,8 @@ class Repository:
         written = sorted(inserted | set(updated))
         counts, alerting = self._replace_children(conn, [prepared[i] for i in written], realert)
         return SaveResult(inserted=tuple(sorted(inserted)), updated=tuple(updated), skipped=tuple(skipped),
-                          **counts, **alerting)
+                          entities=counts["entities"], mentions=counts["mentions"], events=counts["events"],
+                          **alerting)
 
     def _claim_postgres(
         self, conn: sa.Connection, rows: list[dict[str, Any]]

@@ -14,6 +14,7 @@ from typing import Any
 from schemas import Analysis, Article, DeadLetter, EnrichedArticle
 from schemas.topics import REALERT_HEADER
 from streams.worker.batch import Batcher, BatchHeld, Incoming, dumps, until_done
+from streams.worker.brake import BrakeEngaged
 from streams.worker.decode import dead_letter, decode_article
 from streams.worker.nlp_executor import ChunkResult, Failed
 from streams.worker.runtime import Runtime
@@ -121,6 +122,7 @@ class Enricher(Batcher):
         headers = [(REALERT_HEADER, b"1")] if item.realert else None
         future = await self.publish("enriched", article.id.encode("utf-8"), dumps(enriched), headers)
         self.m.articles_enriched.inc()
+        self.delivered()
         for event in analysis.events:
             self.m.events_detected.labels(event.type, event.subtype, event.certainty).inc()
         return future
@@ -189,7 +191,7 @@ class EnrichFeed:
             token, batch, prepared = await self._to_publish.get()
             try:
                 published = await self.enricher.publish_batch(prepared)
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, BrakeEngaged):
                 raise
             except Exception:
                 log.exception("enrich: publishing a batch of %d failed", len(batch))

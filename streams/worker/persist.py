@@ -32,6 +32,8 @@ class Persister(Batcher):
     publishes nothing. A crash after the save but before `mark_alerted` leaves those alerts due, so the
     re-delivered batch sends them (at least once; the alert topics are compacted by alert id)."""
 
+    agent = "persist"
+
     async def handle(self, batch: Sequence[Incoming]) -> None:
         self.m.batch_size.labels("persist").observe(len(batch))
         pending: list[Awaitable[Any]] = []
@@ -54,6 +56,7 @@ class Persister(Batcher):
                                       realert, due)
             self.m.stage_seconds.labels("persist_batch").observe(time.perf_counter() - t0)
             self.m.articles_persisted.inc(len(stored))
+            self.delivered(len(stored))
             for record in stored:
                 age = seconds_since(record.source_timestamp_ms)
                 if age is not None:
