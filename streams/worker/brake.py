@@ -44,6 +44,9 @@ class DeadLetterBrake:
         self._recent: deque[bool] = deque(maxlen=window)
         self._dead = 0
         self.reason: str | None = None  # set once engaged
+        # Exported from the start (0), so a dashboard and the alert rule see the series before anything tips.
+        metrics.deadletter_brake_engaged.labels(agent).set(0)
+        metrics.deadletter_window_share.labels(agent).set(0)
 
     @property
     def engaged(self) -> bool:
