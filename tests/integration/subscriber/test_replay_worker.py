@@ -18,7 +18,6 @@ from processors.rules import _read as read_shipped_rules
 from schemas import Article
 from schemas.ids import alert_id_for
 from tests.support.checks import alert_ids
-from tests.support.kafka import lag
 from tests.support.pipeline import bulk_articles, db_rows
 from tests.support.workers import WorkerProcess, wait_for
 
@@ -34,13 +33,6 @@ def db_count(database_url: str, rows: str) -> int:
     return found[0][0] if found else -1
 
 
-def drained(cluster) -> bool:
-    """Every record of the input, replay and enriched topics handled and committed by the worker's group (the
-    persist step commits only after its alerts are acknowledged: streams/worker/agents.py)."""
-    group = cluster.settings.group_id
-    return all(lag(cluster.bootstrap, group, cluster.topic(key)) == 0 for key in ("articles", "replay", "enriched"))
-
-
 def replay(cluster, worker, *args: str) -> None:
     persisted = worker.metric("newsmon_articles_persisted_total")
     result = cluster.run("replay", "--since", "1h", *args)
@@ -48,7 +40,7 @@ def replay(cluster, worker, *args: str) -> None:
     assert f"replayed {len(ARTICLES)} record(s)" in result.stdout
     wait_for("the replayed articles persisted", lambda: worker.metric(
         "newsmon_articles_persisted_total") >= persisted + len(ARTICLES), 300, worker.log_tail)
-    wait_for("the replay handled and committed", lambda: drained(cluster), 120, worker.log_tail)
+    wait_for("the replay handled and committed", cluster.drained, 120, worker.log_tail)
 
 
 def changed_rules(folder) -> str:
@@ -74,7 +66,7 @@ def test_replay_alerts_only_what_changed_unless_realert(cluster, database_url, t
         producer.close()
         wait_for("the first run's rows", lambda: db_count(database_url, "articles") == len(ARTICLES), 300,
                  worker.log_tail)
-        wait_for("the first run handled and committed", lambda: drained(cluster), 120, worker.log_tail)
+        wait_for("the first run handled and committed", cluster.drained, 120, worker.log_tail)
         asserted = db_count(database_url, "events WHERE certainty = 'asserted'")
         assert asserted >= len(ARTICLES) // 3, "every third article carries a clear sanction event"
         first = alert_ids(cluster.bootstrap, cluster.prefix)
