@@ -2,7 +2,8 @@
 traffic and come out with the ids of the first run, so the database holds each row once; the alert topics get
 no new record unless an event changed (new rules) or the replay asks for it (`--realert`).
 
-NEWSMON_TEST_REPLAY_ARTICLES sets how many articles go round (default 120; issue 13 asks the figure for 300)."""
+NEWSMON_TEST_REPLAY_ARTICLES sets how many articles go round besides the one whose event new rules change
+(default 300, as issue 13 asks)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from tests.support.workers import WorkerProcess, wait_for
 # An actor the shipped gazetteer does not know: new rules that name it change this article's event only.
 UNKNOWN_ACTOR = Article(id="rp-freedonia", title="Freedonia acts",
                         text="Freedonia imposed sanctions on Russia's largest state bank on Monday, officials said.")
-ARTICLES = [*bulk_articles(int(os.environ.get("NEWSMON_TEST_REPLAY_ARTICLES", "120"))), UNKNOWN_ACTOR]
+ARTICLES = [*bulk_articles(int(os.environ.get("NEWSMON_TEST_REPLAY_ARTICLES", "300"))), UNKNOWN_ACTOR]
 
 
 def db_count(database_url: str, rows: str) -> int:
