@@ -27,6 +27,14 @@ class TopicSpec:
     retention_ms: int | None  # None: the broker's default
     deadletter: str | None  # logical key of the dead-letter twin
     description: str
+    cleanup_policy: str = "delete"  # the topic's cleanup.policy on the broker
+
+    def configs(self) -> dict[str, str]:
+        """The topic configs it is created with."""
+        out = {"cleanup.policy": self.cleanup_policy}
+        if self.retention_ms:
+            out["retention.ms"] = str(self.retention_ms)
+        return out
 
     def full_name(self, prefix: str = "") -> str:
         """The name on the broker under a deployment's topic prefix."""
@@ -43,14 +51,20 @@ def declared(input_partitions: int = INPUT_PARTITIONS) -> dict[str, TopicSpec]:
                   "Articles re-read by `newsmon replay`; processed like news.articles, beside live traffic."),
         TopicSpec("enriched", "news.enriched", EnrichedArticle, 1, parts, 30 * DAY_MS, "deadletter",
                   "Article + entities + events, key = article id."),
+        # Compacted by key (the alert id), so a re-sent alert replaces the earlier record of its id, and
+        # deleted after the retention all the same: a new subscriber reads each retained alert once.
         TopicSpec("alerts_sanction", "alerts.sanctions", Alert, 1, 2, 90 * DAY_MS, None,
-                  "Asserted sanction events, key = alert id."),
+                  "Asserted sanction events, key = alert id; compacted by key.", "compact,delete"),
         TopicSpec("alerts_diplomacy", "alerts.diplomacy", Alert, 1, 2, 90 * DAY_MS, None,
-                  "Asserted diplomacy events, key = alert id."),
+                  "Asserted diplomacy events, key = alert id; compacted by key.", "compact,delete"),
         TopicSpec("deadletter", "news.deadletter", DeadLetter, 1, 1, 90 * DAY_MS, None,
                   "Records that could not be processed: reason, source topic/partition/offset, original bytes."),
     ]
     return {s.key: s for s in specs}
 
+
+# A record header (value b"1") on a replay record, carried on to its enriched record: publish the alerts of
+# its asserted events even when nothing changed since they were last sent (`newsmon replay --realert`).
+REALERT_HEADER = "newsmon-realert"
 
 ALERT_TOPIC_FOR_TYPE = {"sanction": "alerts_sanction", "diplomacy": "alerts_diplomacy"}

@@ -109,6 +109,10 @@ class EventRow(Base):
     plover: Mapped[str | None] = mapped_column(sa.Text)
     rules_version: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The alert content as stored, and as last alerted (acknowledged by the broker): an alert is due when
+    # they differ (storage.rows.alert_fingerprint; Repository.save_batch and mark_alerted).
+    content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    alerted_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class EventPartyRow(Base):

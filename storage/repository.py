@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,6 +36,12 @@ class SaveResult:
     entities: int = 0  # rows written
     mentions: int = 0
     events: int = 0
+    new_events: tuple[str, ...] = ()  # event ids not stored before
+    changed_events: tuple[str, ...] = ()  # stored event ids whose alert content changed
+    # (event id, content fingerprint) of the asserted events whose alert is due: new, changed, never confirmed
+    # (mark_alerted was not called for that content), or asked for again (`realert`). Publish them, wait for
+    # the broker, then pass them to `mark_alerted`; a crash in between makes them due again next time.
+    alerts_due: tuple[tuple[str, str], ...] = ()
 
     @property
     def written(self) -> tuple[str, ...]:
@@ -89,10 +95,13 @@ class Repository:
 
     # ---- writes -------------------------------------------------------------------------------
 
-    def save_batch(self, records: Sequence[schemas.EnrichedArticle]) -> SaveResult:
+    def save_batch(self, records: Sequence[schemas.EnrichedArticle],
+                   realert: Collection[str] = ()) -> SaveResult:
         """Store a batch in ONE transaction. Re-saving an article replaces its entities, mentions and
         events, unless the stored analysis came from newer rules. Idempotent: the same batch twice
-        changes nothing. Raises DatabaseUnavailable (retry) or InvalidBatch/StorageError (do not)."""
+        changes nothing, and once its alerts are marked sent, `alerts_due` is empty. The asserted events of
+        the written articles named in `realert` are due whatever was sent before. Raises DatabaseUnavailable
+        (retry) or InvalidBatch/StorageError (do not)."""
         chosen, superseded = choose(records)
         if not chosen:
             return SaveResult()
@@ -104,7 +113,7 @@ class Repository:
         prepared = {aid: to_rows(rec, now) for aid, rec in sorted(chosen.items())}
         try:
             with self._write() as conn:
-                result = self._write_batch(conn, prepared)
+                result = self._write_batch(conn, prepared, set(realert))
         except SQLAlchemyError as exc:
             raise translate(exc, f"saving a batch of {len(prepared)} article(s)") from exc
         return replace(result, superseded=superseded)
@@ -116,7 +125,23 @@ class Repository:
             with conn.begin():
                 yield conn
 
-    def _write_batch(self, conn: sa.Connection, prepared: dict[str, ArticleRows]) -> SaveResult:
+    def mark_alerted(self, alerts: Sequence[tuple[str, str]]) -> None:
+        """Record that the alerts of these (event id, content fingerprint) pairs reached the broker; an event
+        whose content changed meanwhile keeps its newer alert due."""
+        if not alerts:
+            return
+        stmt = (events.update()
+                .where(events.c.id == sa.bindparam("b_id"), events.c.content_sha256 == sa.bindparam("b_sha"))
+                .values(alerted_sha256=sa.bindparam("b_sha")))
+        try:
+            with self._write() as conn:
+                for chunk in _chunks(list(alerts)):
+                    conn.execute(stmt, [{"b_id": eid, "b_sha": sha} for eid, sha in chunk])
+        except SQLAlchemyError as exc:
+            raise translate(exc, f"marking {len(alerts)} alert(s) sent") from exc
+
+    def _write_batch(self, conn: sa.Connection, prepared: dict[str, ArticleRows],
+                     realert: set[str]) -> SaveResult:
         ids = list(prepared)  # sorted: every batch locks articles in the same order, so none deadlock
         rows = [prepared[i].article for i in ids]
         if conn.dialect.name == "postgresql":
@@ -128,9 +153,10 @@ class Repository:
         skipped = [i for i in ids if i in stored and i not in updated]
         self._update_articles(conn, [prepared[i].article for i in updated])
         written = sorted(inserted | set(updated))
-        counts = self._replace_children(conn, [prepared[i] for i in written])
+        counts, alerting = self._replace_children(conn, [prepared[i] for i in written], realert)
         return SaveResult(inserted=tuple(sorted(inserted)), updated=tuple(updated), skipped=tuple(skipped),
-                          **counts)
+                          entities=counts["entities"], mentions=counts["mentions"], events=counts["events"],
+                          **alerting)
 
     def _claim_postgres(
         self, conn: sa.Connection, rows: list[dict[str, Any]]
@@ -178,20 +204,28 @@ class Repository:
                 .values({c: sa.bindparam(f"b_{c}") for c in columns}))
         conn.execute(stmt, [{f"b_{k}": v for k, v in row.items() if k != "first_seen_at"} for row in rows])
 
-    def _replace_children(self, conn: sa.Connection, batch: list[ArticleRows]) -> dict[str, int]:
-        """Delete-then-insert the child rows of the written articles; events keep their created_at."""
+    def _replace_children(self, conn: sa.Connection, batch: list[ArticleRows],
+                          realert: set[str]) -> tuple[dict[str, int], dict[str, Any]]:
+        """Delete-then-insert the child rows of the written articles; events keep their created_at and what
+        was alerted. Returns the row counts and the events' alert state (SaveResult's fields)."""
         ids = [rows.id for rows in batch]
         created: dict[str, datetime] = {}
+        stored: dict[str, tuple[str | None, str | None]] = {}  # event id -> (content, alerted) fingerprints
         for chunk in _chunks(ids):
-            created.update(conn.execute(
-                sa.select(events.c.id, events.c.created_at).where(events.c.article_id.in_(chunk))).all())
+            query = (sa.select(events.c.id, events.c.created_at, events.c.content_sha256, events.c.alerted_sha256)
+                     .where(events.c.article_id.in_(chunk)))
+            for event_id, created_at, content, alerted in conn.execute(query).all():
+                created[event_id] = created_at
+                stored[event_id] = (content, alerted)
             event_ids = sa.select(events.c.id).where(events.c.article_id.in_(chunk)).scalar_subquery()
             conn.execute(event_parties.delete().where(event_parties.c.event_id.in_(event_ids)))
             for table in (events, mentions, entities):
                 conn.execute(table.delete().where(table.c.article_id.in_(chunk)))
         event_rows = [ev for rows in batch for ev in rows.events]
+        alerting = self._alert_state(batch, stored, realert)
         for ev in event_rows:
             ev["created_at"] = created.get(ev["id"], ev["created_at"])
+            ev["alerted_sha256"] = stored.get(ev["id"], (None, None))[1]
         counts = {}
         for name, table, table_rows in (
             ("entities", entities, [r for rows in batch for r in rows.entities]),
@@ -202,7 +236,24 @@ class Repository:
             _bulk_insert(conn, table, table_rows)
             counts[name] = len(table_rows)
         counts.pop("parties")
-        return counts
+        return counts, alerting
+
+    @staticmethod
+    def _alert_state(batch: list[ArticleRows], stored: dict[str, tuple[str | None, str | None]],
+                     realert: set[str]) -> dict[str, Any]:
+        """Which incoming events are new, which changed, and which asserted ones are due an alert."""
+        new, changed, due = [], [], []
+        for rows in batch:
+            for ev in rows.events:
+                content, alerted = stored.get(ev["id"], (None, None))
+                if ev["id"] not in stored:
+                    new.append(ev["id"])
+                elif content != ev["content_sha256"]:
+                    changed.append(ev["id"])
+                alertable = ev["certainty"] == "asserted"  # schemas.Event.alertable
+                if alertable and (rows.id in realert or alerted != ev["content_sha256"]):
+                    due.append((ev["id"], ev["content_sha256"]))
+        return {"new_events": tuple(new), "changed_events": tuple(changed), "alerts_due": tuple(due)}
 
     # ---- reads --------------------------------------------------------------------------------
 

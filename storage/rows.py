@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,19 @@ def _strings(record: schemas.EnrichedArticle) -> Iterable[str]:
         yield from ev.targets
 
 
+# What an alert shows of its event, beside the event id; the rules version is left out, so new rules that find
+# the same event the same way raise no alert.
+_ALERT_EXCLUDE = {"id", "article_id", "rules_version"}
+
+
+def alert_fingerprint(event: schemas.Event, article: schemas.Article) -> str:
+    """sha256 of what the event's alert says (the event without its rules version, the article's title, url
+    and date): equal fingerprints mean a subscriber would see the same alert again."""
+    content = {"event": event.model_dump(mode="json", exclude=_ALERT_EXCLUDE), "title": article.title,
+               "url": article.url, "published": article.published.isoformat() if article.published else None}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def to_rows(record: schemas.EnrichedArticle, now: datetime) -> ArticleRows:
     """The rows of one record. Duplicate child keys within the record: the last one wins."""
     a, an = record.article, record.analysis
@@ -110,7 +124,8 @@ def to_rows(record: schemas.EnrichedArticle, now: datetime) -> ArticleRows:
         for m in mentions.values()
     ]
     events = {ev.id: ev for ev in an.events}
-    rows.events = [_event_row(ev, now) for ev in events.values()]
+    rows.events = [_event_row(ev, now) | {"content_sha256": alert_fingerprint(ev, a), "alerted_sha256": None}
+                   for ev in events.values()]
     rows.parties = [
         {"event_id": ev.id, "role": role, "code": code}
         for ev in events.values()

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # event loop) or "thread" (a thread of the worker process: less memory, one process less). See
     # streams/worker/nlp_executor.py; what each costs and gives is measured in docs/benchmark.md.
     nlp_executor: Literal["thread", "process"] = "process"
+    # A directory whose rules data files (gazetteer.json, lexicons.json) replace the shipped ones: try a rules
+    # change on a worker before it ships. Events then record the changed rules version (its content hash).
+    rules_dir: str | None = None
 
     # Web (metrics and ingestion)
     web_host: str = "127.0.0.1"
@@ -52,6 +55,13 @@ class Settings(BaseSettings):
     # Worker
     data_dir: str = Field(default=".run/faust", description="Faust's local state directory")
     log_level: str = "info"
+    # The dead-letter brake (streams/worker/brake.py): when more than `deadletter_brake_share` of the last
+    # `deadletter_brake_window` articles an agent handled went to the dead-letter topic, the worker stops
+    # consuming, holds the batch that tipped it uncommitted and exits (code 71) after
+    # `deadletter_brake_hold_s` seconds, in which /metrics still shows why. A share of 1 turns it off.
+    deadletter_brake_window: int = Field(default=200, ge=1)
+    deadletter_brake_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    deadletter_brake_hold_s: float = Field(default=30.0, ge=0.0)
 
     @property
     def group_id(self) -> str:

@@ -263,6 +263,13 @@ def pipeline_health() -> model.Dashboard:
                      f"sum by (agent) (rate(newsmon_batch_size_count{{{W}}}[{RATE}]))", "{{agent}} mean"),
                 prom(f"histogram_quantile(0.95, sum by (agent, le) (rate(newsmon_batch_size_bucket{{{W}}}[{RATE}])))",
                      "{{agent}} p95")]), 8, 8)
+    lay.add(ts("Dead-letter brake: share of the window dead-lettered",
+               "Per agent, the share of the last NEWSMON_DEADLETTER_BRAKE_WINDOW articles sent to the dead-letter "
+               "topic; above NEWSMON_DEADLETTER_BRAKE_SHARE the brake stops the worker (engaged = 1) and it "
+               "exits with code 71, leaving those articles uncommitted for a fixed release.",
+               [prom(f"max by (instance, agent) (newsmon_deadletter_window_share{{{W}}})", "{{instance}} {{agent}}"),
+                prom(f"max by (instance, agent) (newsmon_deadletter_brake_engaged{{{W}}})",
+                     "{{instance}} {{agent}} engaged")], "percentunit"), 24, 7)
 
     lay.row("Faust")
     lay.add(ts("Faust: messages received per second and rebalances",

@@ -1,7 +1,10 @@
 """`newsmon replay`: re-publish the articles of a time window to the replay topic (a backfill).
 
 The worker consumes the replay topic beside the live one, so live processing never pauses; content-derived
-ids make the replayed articles, events and alerts upsert onto the rows of the first run.
+ids make the replayed articles and events upsert onto the rows of the first run. Alerts go out again only for
+events that are new or changed (new rules that code an event differently re-alert exactly that event), unless
+`--realert` asks for all of them: that flag travels as a record header (schemas.topics.REALERT_HEADER) on the
+replayed records and on to their enriched records, where the worker's persist step reads it.
 """
 
 from __future__ import annotations
@@ -38,16 +41,20 @@ def replay(
         "--until", help="End of the window (exclusive), same forms; default now.")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Read and count the records in the window; publish nothing.")] = False,
+    realert: Annotated[bool, typer.Option(
+        "--realert", help="Publish the alerts of the replayed articles again, even those of events that did "
+                          "not change (by default only new or changed events alert).")] = False,
 ) -> None:
     """Re-publish the articles whose broker timestamps fall in [since, until) to the replay topic."""
     settings = get_settings()
     out = Console(highlight=False, soft_wrap=True)
     with user_errors(interrupt_code=130):
         start, end = _window(since, until)
-        _run(settings, out, start, end, dry_run)
+        _run(settings, out, start, end, dry_run, realert)
 
 
-def _run(settings: Settings, out: Console, start: datetime, end: datetime, dry_run: bool) -> None:
+def _run(settings: Settings, out: Console, start: datetime, end: datetime, dry_run: bool,
+         realert: bool = False) -> None:
     from streams.kafka import backfill
     from streams.kafka import clients as kafka_clients
     from streams.kafka.reader import partitions_of
@@ -77,21 +84,21 @@ def _run(settings: Settings, out: Console, start: datetime, end: datetime, dry_r
                 if producer is None:
                     result.sent = sum(1 for _ in records)
                 else:
-                    backfill.copy_records(producer, records, target, result=result,
+                    backfill.copy_records(producer, records, target, result=result, realert=realert,
                                           keep_partition=target_partitions == len(ranges))
         except KeyboardInterrupt:
             err.print(f"interrupted after {result.sent} record(s); rerunning the same window is safe "
-                      "(ids derive from content, so rows and alerts are upserted, not duplicated)")
+                      "(ids derive from content, so rows are upserted, and unchanged events do not alert again)")
             raise
         finally:
             if producer is not None:
                 producer.close()  # flushes what was sent before an interruption
     finally:
         consumer.close()
-    _report(out, result, source, target, dry_run)
+    _report(out, result, source, target, dry_run, realert)
 
 
-def _report(out: Console, result, source: str, target: str, dry_run: bool) -> None:
+def _report(out: Console, result, source: str, target: str, dry_run: bool, realert: bool = False) -> None:
     if result.failed:
         raise CommandError(f"{result.failed} of {result.sent} record(s) could not be published to {target} "
                            f"(first error: {result.first_error}); rerun the same window, it is safe")
@@ -102,7 +109,9 @@ def _report(out: Console, result, source: str, target: str, dry_run: bool) -> No
         out.print(f"dry run: would replay {result.sent} record(s) from {source} to {target}; "
                   "nothing published")
     else:
-        out.print(f"replayed {result.sent} record(s) from {source} to {target}")
+        out.print(f"replayed {result.sent} record(s) from {source} to {target}"
+                  + ("; their alerts will be published again (--realert)" if realert else
+                     "; only new or changed events will alert (--realert: all)"))
 
 
 def register(app: typer.Typer) -> None:

@@ -85,12 +85,14 @@ def run_many(settings: Settings, count: int) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    exited: list[int] = []  # the codes of the children that ended on their own
     try:
         while not stopping and all(c.poll() is None for c in children):
             time.sleep(0.5)
     finally:
         if not stopping:
             dead = [i for i, c in enumerate(children) if c.poll() is not None]
+            exited = [children[i].returncode for i in dead]
             typer.secho(f"worker {dead} exited; stopping the others", fg="red", err=True)
         for child in children:
             if child.poll() is None:
@@ -102,7 +104,10 @@ def run_many(settings: Settings, count: int) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-    return 0 if stopping else 1
+    if stopping:
+        return 0
+    # A child's own code when it gave one (71: the dead-letter brake; 70: its NLP process kept dying).
+    return next((code for code in exited if code > 0), 1)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,9 @@
 """The mechanics of `newsmon replay`: which offsets of the articles topic fall in a time window, and copying
 those records (same key, same value bytes) to the replay topic that the worker consumes beside live traffic.
 
-Ids derive from content, so articles, events and alerts that come out of a replay have the ids they had the
-first time: the database upserts instead of duplicating, and alert subscribers see the same alert ids.
+Ids derive from content, so articles and events that come out of a replay have the ids they had the first
+time: the database upserts instead of duplicating, and an alert is published again only for an event that is
+new or changed (streams/worker/persist.py), or for every asserted event with `--realert`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.topics import REALERT_HEADER
 from streams.kafka.reader import partitions_of, read_ranges
 
 # Headers the copy carries, so the replayed record can be traced to its original.
@@ -75,12 +77,13 @@ class CopyResult:
 
 
 def copy_records(producer: Any, records: Iterator[Any], target: str, *, keep_partition: bool,
-                 result: CopyResult | None = None) -> CopyResult:
+                 result: CopyResult | None = None, realert: bool = False) -> CopyResult:
     """Publish each record's key and value bytes unchanged to `target`; waits for every acknowledgement.
 
     The copy gets a fresh timestamp (the replay topic's time-based retention must not delete it at once) and
     headers naming its original. `keep_partition` keeps each record on its partition number, so per-key order
-    is exactly the original's when both topics have the same partition count.
+    is exactly the original's when both topics have the same partition count. `realert` adds the realert header
+    (schemas.topics.REALERT_HEADER): the worker then publishes the copies' alerts even if nothing changed.
     """
     result = result if result is not None else CopyResult()  # the caller's, to report progress on Ctrl-C
 
@@ -92,7 +95,7 @@ def copy_records(producer: Any, records: Iterator[Any], target: str, *, keep_par
         headers = list(record.headers or []) + [
             (SOURCE_HEADER, f"{record.topic}:{record.partition}:{record.offset}".encode()),
             (TIMESTAMP_HEADER, str(record.timestamp).encode()),
-        ]
+        ] + ([(REALERT_HEADER, b"1")] if realert else [])
         future = producer.send(target, key=record.key, value=record.value, headers=headers,
                                partition=record.partition if keep_partition else None,
                                timestamp_ms=int(time.time() * 1000))

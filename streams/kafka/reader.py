@@ -84,6 +84,13 @@ def follow(consumer: Any, *, poll_ms: int = 1000, stop: threading.Event | None =
     Stopping through the event, not a KeyboardInterrupt raised wherever the client happens to be, leaves
     kafka-python's state whole, so closing the consumer (and committing a group's offsets) cannot hang on a
     request the interrupt cut in half."""
+    for fetched in fetches(consumer, poll_ms=poll_ms, stop=stop):
+        yield from fetched  # a polled batch is shown whole: its offsets are committed as one
+
+
+def fetches(consumer: Any, *, poll_ms: int = 1000, stop: threading.Event | None = None) -> Iterator[list[Any]]:
+    """`follow`, one list per poll (every partition's records of that poll; empty polls are skipped)."""
     while stop is None or not stop.is_set():
-        for records in consumer.poll(timeout_ms=poll_ms).values():
-            yield from records  # a polled batch is shown whole: its offsets are committed as one
+        fetched = [record for records in consumer.poll(timeout_ms=poll_ms).values() for record in records]
+        if fetched:
+            yield fetched

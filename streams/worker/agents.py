@@ -7,9 +7,11 @@ committed (`_process`). Faust 0.15 acks a batch taken by `stream.take_events(max
 which also runs when the body raises or when the stream shuts down under a body still waiting; so each
 message carries one extra reference while its batch is handled, dropped only on success. Faust commits only
 fully acked offsets, and only up to the first one not acked: an unfinished batch (a crash, a stop, a
-rebalance, an outage waited out) is re-read by the next owner, and the content-derived ids of every output
-(articles, events, alerts) turn that re-delivery into upserts. The app runs with `stream_wait_empty=False`,
-or Faust would wait forever on those held messages when it stops. docs/reliability.md tells the story.
+rebalance, an outage waited out, the dead-letter brake of streams/worker/brake.py) is re-read by the next
+owner, and the content-derived ids of every output (articles, events, alerts) turn that re-delivery into
+upserts; an alert is re-sent only while the database has not recorded it as acknowledged (persist.py). The
+app runs with `stream_wait_empty=False`, or Faust would wait forever on those held messages when it stops.
+docs/reliability.md tells the story.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 import faust
 from faust.types import EventT, TopicT
 
+from schemas.topics import REALERT_HEADER
+from streams.worker import brake
 from streams.worker.batch import BatchHeld, Incoming, until_done
 from streams.worker.decode import Origin
 from streams.worker.enrich import Enricher, EnrichFeed
@@ -31,6 +35,12 @@ from streams.worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+def _realert(headers: Any) -> bool:
+    """Whether a message carries the realert header (Faust gives headers as a list of pairs or a mapping)."""
+    pairs = headers.items() if hasattr(headers, "items") else (headers or ())
+    return any(key == REALERT_HEADER and value == b"1" for key, value in pairs)
+
+
 def _incoming(events: Sequence[EventT]) -> list[Incoming]:
     out = []
     for event in events:
@@ -38,7 +48,8 @@ def _incoming(events: Sequence[EventT]) -> list[Incoming]:
         ts = int(round(msg.timestamp * 1000)) if msg.timestamp else None
         value = msg.value if isinstance(msg.value, bytes | None) else bytes(msg.value)
         out.append(Incoming(value=value, origin=Origin(topic=msg.topic, partition=msg.partition,
-                                                       offset=msg.offset, key=msg.key, timestamp_ms=ts)))
+                                                       offset=msg.offset, key=msg.key, timestamp_ms=ts),
+                            realert=_realert(msg.headers)))
     return out
 
 
@@ -95,14 +106,15 @@ def install(app: faust.App, topics: dict[str, TopicT], runtime: Runtime) -> None
     """Register the enrich and persist agents (and the lag timer) on `app`, bound to `runtime`."""
     settings = runtime.settings
 
-    async def publish(topic_key: str, key: bytes, value: bytes) -> Any:
-        return await topics[topic_key].send(key=key, value=value)
+    async def publish(topic_key: str, key: bytes, value: bytes, headers: list | None = None) -> Any:
+        return await topics[topic_key].send(key=key, value=value, headers=headers)
 
     def app_stopping() -> bool:
         return bool(app.should_stop)
 
-    enricher = Enricher(runtime, publish, app_stopping)
-    persister = Persister(runtime, publish, app_stopping)
+    stop_worker = brake.exit_after(settings.deadletter_brake_hold_s)  # the dead-letter brake, once engaged
+    enricher = Enricher(runtime, publish, app_stopping, stop_worker)
+    persister = Persister(runtime, publish, app_stopping, stop_worker)
     lag = LagTracker(runtime)
 
     def stopping(stream: faust.StreamT) -> bool:

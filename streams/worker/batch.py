@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import DeadLetter
+from streams.worker.brake import BrakeEngaged, DeadLetterBrake
 from streams.worker.decode import Origin
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# publish(topic_key, key, value) -> awaitable that resolves once the broker acknowledged the record.
-Publish = Callable[[str, bytes, bytes], Awaitable[Awaitable[Any]]]
+# publish(topic_key, key, value[, headers]) -> awaitable that resolves once the broker acknowledged the record.
+Publish = Callable[..., Awaitable[Awaitable[Any]]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Incoming:
 
     value: bytes | None
     origin: Origin
+    realert: bool = False  # carries schemas.topics.REALERT_HEADER: its alerts go out again (persist.py)
 
 
 def dumps(record: Any) -> bytes:
@@ -51,15 +53,28 @@ async def sleep_unless(seconds: float, stopping: Callable[[], bool]) -> None:
 
 
 class Batcher:
-    """Shared plumbing: publish a dead letter and count it."""
+    """Shared plumbing: publish a dead letter and count it, through the agent's dead-letter brake."""
 
-    def __init__(self, runtime: Runtime, publish: Publish, stopping: Callable[[], bool] = lambda: False):
+    agent = "enrich"  # the agent it serves (metrics.AGENTS)
+
+    def __init__(self, runtime: Runtime, publish: Publish, stopping: Callable[[], bool] = lambda: False,
+                 on_brake: Callable[[str], None] = lambda reason: None):
         self.rt = runtime
         self.m = runtime.metrics
         self.publish = publish
         self.stopping = stopping  # true once the worker is shutting down: stop waiting, hand the batch back
+        s = runtime.settings
+        self.brake = DeadLetterBrake(self.agent, s.deadletter_brake_window, s.deadletter_brake_share,
+                                     runtime.metrics, on_brake)
+
+    def delivered(self, count: int = 1) -> None:
+        """Count articles handled without a dead letter (the brake's window)."""
+        for _ in range(count):
+            self.brake.observe(False)
 
     async def send_dead_letter(self, letter: DeadLetter) -> Awaitable[Any]:
+        """Publish a dead letter; raises BrakeEngaged instead when it would tip the brake (streams/worker/brake.py)."""
+        self.brake.observe(True)
         log.warning("dead letter (%s) from %s[%s]@%s: %s", letter.reason, letter.topic, letter.partition,
                     letter.offset, letter.detail)
         self.m.deadletters.labels(letter.reason).inc()
@@ -84,7 +99,7 @@ async def until_done(handle: Callable[[Sequence[Incoming]], Awaitable[None]], ba
         try:
             await handle(batch)
             return
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, BrakeEngaged):
             raise
         except Exception:
             if stopping():

@@ -21,6 +21,21 @@ from streams.worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+def rules_data(settings: Settings) -> tuple[tuple[str, bytes], ...]:
+    """The rules data files of `settings.rules_dir` that replace the shipped ones (none without it)."""
+    from processors.rules import DATA_FILES
+
+    if not settings.rules_dir:
+        return ()
+    folder = Path(settings.rules_dir)
+    if not folder.is_dir():
+        raise ValueError(f"NEWSMON_RULES_DIR={settings.rules_dir} is not a directory")
+    found = tuple((name, (folder / name).read_bytes()) for name in DATA_FILES if (folder / name).is_file())
+    if not found:
+        raise ValueError(f"NEWSMON_RULES_DIR={settings.rules_dir} holds none of {', '.join(DATA_FILES)}")
+    return found
+
+
 def build(settings: Settings, *, metrics: Metrics | None = None) -> Runtime:
     """Load the model and rules, open and upgrade the database, create the metrics."""
     import processors
@@ -29,10 +44,11 @@ def build(settings: Settings, *, metrics: Metrics | None = None) -> Runtime:
 
     metrics = metrics or Metrics.create()
     log.info("loading spaCy model %s (NLP executor: %s)", settings.spacy_model, settings.nlp_executor)
-    rules = processors.load_rules()
+    data = rules_data(settings)
+    rules = processors.load_rules(data=data)
     # The process executor loads the model in its child only: a second copy here would be dead weight.
     nlp = processors.load_nlp(settings.spacy_model) if settings.nlp_executor == "thread" else None
-    executor = nlp_executor.create(settings.nlp_executor, settings, nlp, rules)
+    executor = nlp_executor.create(settings.nlp_executor, settings, nlp, rules, rules_data=data)
     try:
         engine = storage.make_engine(settings.database_url.get_secret_value())
         storage.upgrade(engine)

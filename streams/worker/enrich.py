@@ -1,5 +1,6 @@
-"""articles/replay -> enriched + alerts (+ dead letters): the Enricher does a batch's three steps, the
-EnrichFeed runs them so that the NLP never waits for Kafka."""
+"""articles/replay -> enriched (+ dead letters): the Enricher does a batch's three steps, the EnrichFeed runs
+them so that the NLP never waits for Kafka. Alerts go out after the database write (streams/worker/persist.py),
+which knows whether an event is new or changed."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schemas import Alert, Analysis, Article, DeadLetter, EnrichedArticle
-from schemas.topics import ALERT_TOPIC_FOR_TYPE
-from streams.worker.batch import Batcher, BatchHeld, Incoming, dumps, seconds_since, until_done
+from schemas import Analysis, Article, DeadLetter, EnrichedArticle
+from schemas.topics import REALERT_HEADER
+from streams.worker.batch import Batcher, BatchHeld, Incoming, dumps, until_done
+from streams.worker.brake import BrakeEngaged
 from streams.worker.decode import dead_letter, decode_article
 from streams.worker.nlp_executor import ChunkResult, Failed
 from streams.worker.runtime import Runtime
@@ -57,11 +59,10 @@ class Published:
     """A batch whose output records are sent: the broker's acknowledgements still to come."""
 
     pending: list[Awaitable[Any]]
-    alert_sent: list[tuple[Awaitable[Any], int | None]]
 
 
 class Enricher(Batcher):
-    """articles/replay -> enriched + alerts (+ dead letters).
+    """articles/replay -> enriched (+ dead letters).
 
     `handle` does a batch start to finish. The enrich agent splits it into its three steps (`prepare`,
     `publish_batch`, `settle`) run by EnrichFeed, so the NLP never waits for Kafka: see EnrichFeed."""
@@ -91,9 +92,9 @@ class Enricher(Batcher):
         return Prepared(letters, chunks, analyses)
 
     async def publish_batch(self, prepared: Prepared) -> Published:
-        """Send the batch's dead letters, enriched records and alerts, chunk by chunk as the analyses arrive.
+        """Send the batch's dead letters and enriched records, chunk by chunk as the analyses arrive.
         A failure (a send refused, the NLP process dead) raises, with the rest of the batch's analyses dropped."""
-        out = Published([], [])
+        out = Published([])
         try:
             for letter in prepared.letters:
                 out.pending.append(await self.send_dead_letter(letter))
@@ -106,7 +107,7 @@ class Enricher(Batcher):
                         letter = dead_letter("processing_error", str(outcome), item.value or b"", item.origin)
                         out.pending.append(await self.send_dead_letter(letter))
                         continue
-                    out.pending.extend(await self._publish_results(article, outcome, item, out.alert_sent))
+                    out.pending.append(await self._publish_result(article, outcome, item))
         except BaseException:
             prepared.cancel()
             raise
@@ -115,29 +116,16 @@ class Enricher(Batcher):
     async def settle(self, published: Published) -> None:
         """Wait until the broker has every output record of the batch (its input offsets may be acked after)."""
         await asyncio.gather(*published.pending)
-        for _, ts in published.alert_sent:
-            age = seconds_since(ts)
-            if age is not None:
-                self.m.end_to_end_seconds.labels("alert").observe(age)
 
-    async def _publish_results(self, article: Article, analysis: Analysis, item: Incoming,
-                               alert_sent: list) -> list[Awaitable[Any]]:
-        m = self.m
-        ts = item.origin.timestamp_ms
-        enriched = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=ts)
-        futures = [await self.publish("enriched", article.id.encode("utf-8"), dumps(enriched))]
-        m.articles_enriched.inc()
+    async def _publish_result(self, article: Article, analysis: Analysis, item: Incoming) -> Awaitable[Any]:
+        enriched = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=item.origin.timestamp_ms)
+        headers = [(REALERT_HEADER, b"1")] if item.realert else None
+        future = await self.publish("enriched", article.id.encode("utf-8"), dumps(enriched), headers)
+        self.m.articles_enriched.inc()
+        self.delivered()
         for event in analysis.events:
-            m.events_detected.labels(event.type, event.subtype, event.certainty).inc()
-            if not event.alertable:
-                continue
-            topic_key = ALERT_TOPIC_FOR_TYPE[event.type]
-            alert = Alert.for_event(event, title=article.title, url=article.url, published=article.published)
-            fut = await self.publish(topic_key, alert.id.encode("utf-8"), dumps(alert))
-            futures.append(fut)
-            alert_sent.append((fut, ts))
-            m.alerts_published.labels(topic_key).inc()
-        return futures
+            self.m.events_detected.labels(event.type, event.subtype, event.certainty).inc()
+        return future
 
 
 class EnrichFeed:
@@ -203,12 +191,12 @@ class EnrichFeed:
             token, batch, prepared = await self._to_publish.get()
             try:
                 published = await self.enricher.publish_batch(prepared)
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, BrakeEngaged):
                 raise
             except Exception:
                 log.exception("enrich: publishing a batch of %d failed", len(batch))
                 await self._again(batch, "publishing failed:")
-                published = Published([], [])
+                published = Published([])
             finally:
                 self._queued.remove(prepared)
                 self._ahead.release()

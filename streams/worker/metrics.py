@@ -94,6 +94,16 @@ CATALOGUE: tuple[MetricSpec, ...] = (
     MetricSpec("deadletters", "newsmon_deadletters", "counter",
                "Records sent to the dead-letter topic, by reason.", "records sent to the dead-letter topic",
                (Label("reason", DEADLETTER_REASONS),)),
+    MetricSpec("deadletter_window_share", "newsmon_deadletter_window_share", "gauge",
+               "Share of the last NEWSMON_DEADLETTER_BRAKE_WINDOW articles an agent sent to the dead-letter topic.",
+               "share of the last `NEWSMON_DEADLETTER_BRAKE_WINDOW` articles an agent dead-lettered; the brake "
+               "stops the worker above `NEWSMON_DEADLETTER_BRAKE_SHARE` (streams/worker/brake.py)",
+               (Label("agent", AGENTS),)),
+    MetricSpec("deadletter_brake_engaged", "newsmon_deadletter_brake_engaged", "gauge",
+               "1 once the dead-letter brake stopped an agent; the worker exits (code 71) soon after.",
+               "1 once the dead-letter brake stopped an agent: it consumes no more, leaves the batch that tipped "
+               "the brake uncommitted and exits with code 71 after `NEWSMON_DEADLETTER_BRAKE_HOLD_S`",
+               (Label("agent", AGENTS),)),
     MetricSpec("stage_seconds", "newsmon_stage_seconds", "histogram",
                "Seconds per batch spent in a pipeline stage.", "seconds per batch spent in a stage",
                (Label("stage", STAGES),), _STAGE_BUCKETS),
@@ -129,6 +139,8 @@ class Metrics:
     events_detected: Counter
     alerts_published: Counter
     deadletters: Counter
+    deadletter_window_share: Gauge
+    deadletter_brake_engaged: Gauge
     stage_seconds: Histogram
     end_to_end_seconds: Histogram
     batch_size: Histogram

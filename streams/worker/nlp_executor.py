@@ -136,9 +136,9 @@ def _child_boot(parent_pid: int, load: Callable[..., None], args: tuple) -> None
     load(*args)
 
 
-def _child_init(model_package: str, batch_size: int) -> None:
+def _child_init(model_package: str, batch_size: int, rules_data: tuple = ()) -> None:
     nlp = processors.load_nlp(model_package)
-    _CHILD.update(nlp=nlp, rules=processors.load_rules(), model=processors.model_name(nlp),
+    _CHILD.update(nlp=nlp, rules=processors.load_rules(data=rules_data), model=processors.model_name(nlp),
                   batch_size=batch_size)
 
 
@@ -215,10 +215,13 @@ class ProcessNlp:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def create(kind: str, settings: Any, nlp: Any = None, rules: Any = None) -> NlpExecutor:
-    """The executor the settings ask for; the thread one needs the loaded model and rules."""
+def create(kind: str, settings: Any, nlp: Any = None, rules: Any = None,
+           rules_data: tuple = ()) -> NlpExecutor:
+    """The executor the settings ask for; the thread one needs the loaded model and rules, the process one
+    loads them itself (with `rules_data` replacing shipped rules files, as bootstrap.rules_data reads them)."""
     if kind == "process":
-        return ProcessNlp(settings.spacy_model, settings.nlp_batch_size)
+        return ProcessNlp(settings.spacy_model, settings.nlp_batch_size,
+                          initargs=(settings.spacy_model, settings.nlp_batch_size, rules_data))
     if kind == "thread":
         return ThreadNlp(nlp, rules, processors.model_name(nlp), settings.nlp_batch_size)
     raise ValueError(f"unknown NLP executor {kind!r}: choose one of {', '.join(EXECUTORS)}")

@@ -1,4 +1,5 @@
-"""enriched -> database: the Persister, the sink whose transaction decides when a batch is done."""
+"""enriched -> database -> alerts: the Persister, the sink whose transaction decides when a batch is done, and
+which publishes the alerts the stored rows say are due (an event new, or changed since its last alert)."""
 
 from __future__ import annotations
 
@@ -11,46 +12,88 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 import storage
-from schemas import DeadLetter, EnrichedArticle
-from streams.worker.batch import Batcher, Incoming, seconds_since, sleep_unless
+from schemas import Alert, DeadLetter, EnrichedArticle
+from schemas.topics import ALERT_TOPIC_FOR_TYPE
+from streams.worker.batch import Batcher, Incoming, dumps, seconds_since, sleep_unless
 from streams.worker.decode import dead_letter, decode_record
 
 log = logging.getLogger(__name__)
 
 
+Due = list[tuple[str, str]]  # storage.SaveResult.alerts_due: (event id, content fingerprint)
+
+
 class Persister(Batcher):
-    """enriched -> database, one transaction per batch, retried while the database is unavailable."""
+    """enriched -> database, one transaction per batch, retried while the database is unavailable; then the
+    alerts that the save says are due, and once the broker has them, their record in the database.
+
+    An alert goes out when its event is new or its alert content changed (storage.Repository.save_batch), or
+    when the record carries the realert header (`newsmon replay --realert`); a replay that changes nothing
+    publishes nothing. A crash after the save but before `mark_alerted` leaves those alerts due, so the
+    re-delivered batch sends them (at least once; the alert topics are compacted by alert id)."""
+
+    agent = "persist"
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
         self.m.batch_size.labels("persist").observe(len(batch))
         pending: list[Awaitable[Any]] = []
         # Keyed by article id: the same article twice in one batch is one upsert (the later record wins).
         latest: dict[str, tuple[EnrichedArticle, Incoming]] = {}
+        realert: set[str] = set()
         for item in batch:
             result = decode_record(item.value, item.origin, EnrichedArticle)
             if isinstance(result, DeadLetter):
                 pending.append(await self.send_dead_letter(result))
             else:
                 latest[result.article.id] = (result, item)
+                if item.realert:
+                    realert.add(result.article.id)
         records = [record for record, _ in latest.values()]
         if records:
             t0 = time.perf_counter()
-            stored = await self._save(records, {aid: item for aid, (_, item) in latest.items()}, pending)
+            due: Due = []
+            stored = await self._save(records, {aid: item for aid, (_, item) in latest.items()}, pending,
+                                      realert, due)
             self.m.stage_seconds.labels("persist_batch").observe(time.perf_counter() - t0)
             self.m.articles_persisted.inc(len(stored))
+            self.delivered(len(stored))
             for record in stored:
                 age = seconds_since(record.source_timestamp_ms)
                 if age is not None:
                     self.m.end_to_end_seconds.labels("persisted").observe(age)
+            await self._alert(stored, due)
         await asyncio.gather(*pending)
 
+    async def _alert(self, stored: list[EnrichedArticle], due: Due) -> None:
+        """Publish the due alerts, wait for the broker, then record them as sent."""
+        if not due:
+            return
+        found = {event.id: (event, record) for record in stored for event in record.analysis.events}
+        sent: list[tuple[Awaitable[Any], int | None]] = []
+        for event_id, _ in due:
+            event, record = found[event_id]
+            article = record.article
+            alert = Alert.for_event(event, title=article.title, url=article.url, published=article.published)
+            topic_key = ALERT_TOPIC_FOR_TYPE[event.type]
+            sent.append((await self.publish(topic_key, alert.id.encode("utf-8"), dumps(alert)),
+                         record.source_timestamp_ms))
+            self.m.alerts_published.labels(topic_key).inc()
+        await asyncio.gather(*(fut for fut, _ in sent))
+        for _, ts in sent:
+            age = seconds_since(ts)
+            if age is not None:
+                self.m.end_to_end_seconds.labels("alert").observe(age)
+        await self._retrying(self.rt.repository.mark_alerted, due)
+
     async def _save(self, records: list[EnrichedArticle], items: dict[str, Incoming],
-                    pending: list[Awaitable[Any]]) -> list[EnrichedArticle]:
-        """Save the batch; records the database rejects are dead-lettered and the rest saved again."""
+                    pending: list[Awaitable[Any]], realert: set[str], due: Due) -> list[EnrichedArticle]:
+        """Save the batch (the alerts it makes due are added to `due`); records the database rejects are
+        dead-lettered and the rest saved again."""
         try:
-            await self._save_retrying(records)
+            result = await self._retrying(self.rt.repository.save_batch, records, realert)
+            due.extend(getattr(result, "alerts_due", ()) or ())
             return records
-        except storage.DatabaseUnavailable:  # pragma: no cover - _save_retrying never gives up
+        except storage.DatabaseUnavailable:  # pragma: no cover - _retrying never gives up
             raise
         except Exception as exc:
             rejected = set(getattr(exc, "article_ids", ()) or ())
@@ -58,7 +101,7 @@ class Persister(Batcher):
                 # The database did not say which record: find it by saving one at a time.
                 stored: list[EnrichedArticle] = []
                 for record in records:
-                    stored.extend(await self._save([record], items, pending))
+                    stored.extend(await self._save([record], items, pending, realert, due))
                 return stored
             if not rejected:
                 rejected = {records[0].article.id}
@@ -69,9 +112,10 @@ class Persister(Batcher):
                                          item.value or b"", item.origin)
                     pending.append(await self.send_dead_letter(letter))
             rest = [r for r in records if r.article.id not in rejected]
-            return await self._save(rest, items, pending) if rest else []
+            return await self._save(rest, items, pending, realert, due) if rest else []
 
-    async def _save_retrying(self, records: list[EnrichedArticle]) -> None:
+    async def _retrying(self, write: Any, *args: Any) -> Any:
+        """`write(*args)` in the database thread, retried while the database is unavailable."""
         loop = asyncio.get_running_loop()
 
         def before_sleep(state: Any) -> None:
@@ -87,4 +131,5 @@ class Persister(Batcher):
                                            sleep=lambda s: sleep_unless(s, self.stopping),
                                            before_sleep=before_sleep, reraise=True):
             with attempt:
-                await loop.run_in_executor(self.rt.db_executor, self.rt.repository.save_batch, records)
+                return await loop.run_in_executor(self.rt.db_executor, write, *args)
+        raise AssertionError("unreachable: AsyncRetrying either returns or raises")  # pragma: no cover

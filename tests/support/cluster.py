@@ -39,6 +39,14 @@ class Cluster:
         """`newsmon ARGS` as a subprocess; it must finish on its own (a hang fails the test)."""
         return subprocess.run([NEWSMON, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
 
+    def drained(self) -> bool:
+        """Every record of the input, replay and enriched topics handled and committed by the worker group (the
+        persist step commits only once its alerts are acknowledged: streams/worker/agents.py)."""
+        from tests.support.kafka import lag
+
+        group = self.settings.group_id
+        return all(lag(self.bootstrap, group, self.topic(key)) == 0 for key in ("articles", "replay", "enriched"))
+
     def producer(self) -> KafkaProducer:
         return KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
 

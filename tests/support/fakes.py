@@ -17,15 +17,25 @@ from streams.worker.runtime import Runtime
 
 
 class FakeRepository:
+    """Remembers what it saved and which alerts were marked sent: an asserted event is due until then (or
+    always, for an article in `realert`), as storage.Repository.save_batch says."""
+
     def __init__(self, outages: int = 0):
         self.outages = outages
         self.saved: list[list[str]] = []
+        self.alerted: set[str] = set()
 
-    def save_batch(self, records):
+    def save_batch(self, records, realert=()):
         if self.outages:
             self.outages -= 1
             raise storage.DatabaseUnavailable("connection refused")
         self.saved.append([r.article.id for r in records])
+        due = tuple((ev.id, "sha") for r in records for ev in r.analysis.events
+                    if ev.alertable and (r.article.id in realert or ev.id not in self.alerted))
+        return storage.SaveResult(alerts_due=due)
+
+    def mark_alerted(self, alerts):
+        self.alerted.update(event_id for event_id, _ in alerts)
 
 
 class Sent:
@@ -34,7 +44,7 @@ class Sent:
     def __init__(self):
         self.by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
 
-    async def __call__(self, topic_key, key, value):
+    async def __call__(self, topic_key, key, value, headers=None):
         self.by_topic.setdefault(topic_key, []).append((key, value))
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
@@ -65,9 +75,11 @@ def event(article_id: str, certainty: str, type_="sanction", subtype="impose") -
                  rules_version="test")
 
 
-def enriched_bytes(article_id: str) -> bytes:
+def enriched_bytes(article_id: str, *, events: bool = False) -> bytes:
+    """An enriched record; with `events`, one asserted and one hypothetical sanction event."""
     article = Article(id=article_id, text="text")
-    analysis = Analysis(article_id=article_id, model="m", rules_version="test")
+    found = (event(article_id, "asserted"), event(article_id, "hypothetical", subtype="lift_or_ease")) if events else ()
+    analysis = Analysis(article_id=article_id, model="m", rules_version="test", events=found)
     record = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=1)
     return record.model_dump_json().encode()
 

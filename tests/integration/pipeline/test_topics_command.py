@@ -39,6 +39,9 @@ def test_topics_create_makes_the_declared_topics_once(kafka_bootstrap, unique_pr
     for spec, name in zip(specs.values(), names, strict=True):
         assert described[name] == spec.partitions
         assert configs[name]["retention.ms"]["value"] == str(spec.retention_ms)
+        assert configs[name]["cleanup.policy"]["value"] == spec.cleanup_policy
+    alert_topics = [n for spec, n in zip(specs.values(), names, strict=True) if spec.schema.__name__ == "Alert"]
+    assert alert_topics and all(configs[n]["cleanup.policy"]["value"] == "compact,delete" for n in alert_topics)
 
     again = _newsmon("topics", "create", env=env)
     assert again.returncode == 0 and "already exist" in again.stdout
@@ -72,3 +75,22 @@ def test_publish_sends_good_inputs_and_names_bad_lines(kafka_bootstrap, unique_p
     records = read_topic(kafka_bootstrap, f"{unique_prefix}news.articles", n_samples + 1)
     assert len(records) == n_samples + 1
     assert all(r.key.decode() == json.loads(r.value)["id"] for r in records)  # key = article id
+
+
+def test_an_alert_topic_created_before_compaction_gets_its_declared_policy(kafka_bootstrap, unique_prefix):
+    from kafka.admin import NewTopic
+
+    specs = Settings(topic_prefix=unique_prefix).topics()
+    old = specs["alerts_sanction"].full_name(unique_prefix)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        admin.create_topics([NewTopic(old, 2, 1, topic_configs={"cleanup.policy": "delete",
+                                                                "retention.ms": "3600000"})])
+        created = _newsmon("topics", "create", env={"NEWSMON_KAFKA_BOOTSTRAP": kafka_bootstrap,
+                                                     "NEWSMON_TOPIC_PREFIX": unique_prefix})
+        assert created.returncode == 0, created.stderr
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, old)])["topic"][old]
+    finally:
+        admin.close()
+    assert configs["cleanup.policy"]["value"] == "compact,delete"
+    assert configs["retention.ms"]["value"] == "3600000"  # an incremental change: the other configs stay

@@ -183,3 +183,52 @@ def test_follow_with_a_group_commits_what_it_showed(published):
     # has no committed offset) shows nothing now.
     again = published.run("alerts", "--no-follow", "--from-beginning", "--json", "--group", "desk")
     assert printed(again) == []
+
+
+def test_a_drain_prints_each_alert_once_in_time_order(cluster):
+    base = TEMPLATE.article_published
+    made = [make_alert("sanction", "impose", ("EU",), ("IRN",), 11),
+            make_alert("diplomacy", "visit", ("USA",), ("CHN",), 12),
+            make_alert("sanction", "extend", ("USA",), ("RUS",), 13)]
+    dated = [a.model_copy(update={"article_published": base.replace(day=d)})
+             for a, d in zip(made, (20, 5, 12), strict=True)]
+    retitled = dated[2].model_copy(update={"article_title": "Integration headline 13, corrected"})
+    # Out of time order, across both topics, with a replay's repeats (same content, later created_at).
+    repeats = [a.model_copy(update={"created_at": a.created_at.replace(year=2030)}) for a in dated[:2]]
+    publish(cluster, [dated[0], dated[2], dated[1], *repeats, retitled])
+    result = cluster.run("alerts", "--no-follow", "--from-beginning", "--json")
+    shown = printed(result)
+    assert [a.article_title for a in shown] == ["Integration headline 12", "Integration headline 13",
+                                                "Integration headline 13, corrected", "Integration headline 11"]
+    assert "2 repeat(s) of an alert already shown dropped" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--target", "Russia"], {2}),
+    (["--target", "Iran", "--actor", "the United States"], {3}),
+    (["--actor", "United States", "--type", "diplomacy"], {5}),
+])
+def test_names_select_the_codes_the_actor_resolver_gives(published, args, expected):
+    result = published.run("alerts", "--no-follow", "--from-beginning", "--json", *args)
+    assert ids(printed(result)) == {ALERTS[n - 1].id for n in expected}
+
+
+def test_an_unknown_name_is_an_error_naming_close_matches(published):
+    result = published.run("alerts", "--no-follow", "--from-beginning", "--target", "Rusia")
+    assert result.returncode == 1 and result.stdout == ""
+    assert "no actor is known by the name 'Rusia'" in result.stderr and "russia (RUS)" in result.stderr
+
+
+def test_since_shows_the_alerts_published_since(cluster):
+    old, new = ALERTS[0], ALERTS[1]
+    producer = cluster.producer()
+    three_hours_ago = int(time.time() * 1000) - 3 * 3600 * 1000
+    producer.send(cluster.topic("alerts_sanction"), key=old.id.encode(), value=old.model_dump_json().encode(),
+                  timestamp_ms=three_hours_ago)
+    producer.send(cluster.topic("alerts_sanction"), key=new.id.encode(), value=new.model_dump_json().encode())
+    producer.flush()
+    producer.close()
+    assert ids(printed(cluster.run("alerts", "--no-follow", "--since", "1h", "--json"))) == {new.id}
+    assert ids(printed(cluster.run("alerts", "--no-follow", "--since", "4h", "--json"))) == {old.id, new.id}
+    bad = cluster.run("alerts", "--no-follow", "--since", "yesterdayish")
+    assert bad.returncode == 1 and "cannot read 'yesterdayish' as a time" in bad.stderr

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas import Article
+from schemas.topics import REALERT_HEADER
 from streams.kafka.backfill import SOURCE_HEADER, TIMESTAMP_HEADER
 
 # Record timestamps a minute apart, from two hours ago: Kafka 4 rejects timestamps more than an hour in the
@@ -59,6 +60,16 @@ def test_replays_exactly_the_window(articles):
         assert headers[SOURCE_HEADER] == f"{original.topic}:{original.partition}:{original.offset}".encode()
         assert headers[TIMESTAMP_HEADER] == str(original.timestamp).encode()
         assert copy.timestamp > original.timestamp  # fresh: the replay topic's retention counts from now
+        assert REALERT_HEADER not in headers  # only new or changed events will alert
+    assert "only new or changed events will alert" in result.stdout
+
+
+def test_realert_marks_every_copy(articles):
+    result = articles.run("replay", "--since", "3h", "--realert")
+    assert result.returncode == 0, result.stderr
+    assert "their alerts will be published again (--realert)" in result.stdout
+    copies = articles.read_all(articles.topic("replay"))
+    assert len(copies) == COUNT and all(dict(c.headers)[REALERT_HEADER] == b"1" for c in copies)
 
 
 def test_dry_run_counts_and_copies_nothing(articles):

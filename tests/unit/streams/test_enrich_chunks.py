@@ -49,7 +49,7 @@ def test_a_failing_send_fails_the_batch_so_it_is_retried(chunked_nlp):
     rt = make_runtime()
     sent = Sent()
 
-    async def publish(topic_key, key, value):
+    async def publish(topic_key, key, value, headers=None):
         if len(sent.by_topic.get("enriched", [])) == 10:
             raise ConnectionError("broker gone")
         return await sent(topic_key, key, value)

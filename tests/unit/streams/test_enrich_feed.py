@@ -44,7 +44,7 @@ class HeldAcks:
         self.sent: list[str] = []
         self.texts: list[str] = []  # the article text of each enriched record, in the order sent
 
-    async def __call__(self, topic_key, key, value):
+    async def __call__(self, topic_key, key, value, headers=None):
         record = json.loads(value)["article"]
         article_id = record["id"]
         self.sent.append(article_id)

@@ -9,7 +9,18 @@ import pytest
 
 import schemas
 from schemas import Alert
-from streams.cli.alert_view import AlertFilter, NotAnAlert, decode_alert, render_json, render_line
+from streams.cli.alert_view import (
+    AlertFilter,
+    NotAnAlert,
+    Shown,
+    UnknownName,
+    alert_time,
+    decode_alert,
+    needs_resolver,
+    party_codes,
+    render_json,
+    render_line,
+)
 
 EXAMPLES = Path(schemas.__file__).parent / "examples"
 SANCTION = (EXAMPLES / "alerts.sanctions" / "eu-imposes-on-iran.json").read_bytes()
@@ -73,3 +84,46 @@ def test_json_is_one_line_and_round_trips():
     line = render_json(alert)
     assert "\n" not in line
     assert Alert.model_validate_json(line) == alert
+
+
+@pytest.fixture(scope="module")
+def rules():
+    import processors
+
+    return processors.load_rules()
+
+
+@pytest.mark.parametrize(("typed", "codes"), [("RUS", ["RUS"]), ("rus", ["RUS"]), ("Russia", ["RUS"]),
+                                              ("the United States", ["USA"]), ("North Korea", ["PRK"]),
+                                              ("XQZ", ["XQZ"])])
+def test_names_and_codes_resolve_to_codes(rules, typed, codes):
+    assert party_codes(typed, rules) == codes
+
+
+def test_an_unknown_name_is_an_error_naming_close_matches(rules):
+    with pytest.raises(UnknownName) as exc:
+        party_codes("Rusia", rules)
+    assert "'Rusia'" in str(exc.value) and "russia (RUS)" in str(exc.value)
+    with pytest.raises(UnknownName, match="give an actor code"):
+        party_codes("Qwxzzy", rules)
+
+
+def test_codes_as_typed_need_no_resolver():
+    assert not needs_resolver(["RUS", "IGO:EU"])
+    assert needs_resolver(["RUS", "Russia"])
+
+
+def test_a_repeat_is_dropped_and_a_changed_alert_shown_again():
+    alert = decode_alert(SANCTION)
+    shown = Shown()
+    assert shown.first_time(alert)
+    assert not shown.first_time(alert.model_copy(update={"created_at": alert.created_at.replace(year=2030)}))
+    assert shown.first_time(alert.model_copy(update={"article_title": "A new headline"}))
+
+
+def test_alerts_order_by_the_time_their_line_shows():
+    alert = decode_alert(SANCTION)
+    later = alert.model_copy(update={"article_published": alert_time(alert).replace(year=2031)})
+    undated = alert.model_copy(update={"article_published": None})
+    assert alert_time(undated) == undated.created_at
+    assert sorted([later, alert], key=alert_time) == [alert, later]
