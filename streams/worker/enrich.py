@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schemas import Alert, Analysis, Article, DeadLetter, EnrichedArticle
+from schemas import Analysis, Article, DeadLetter, EnrichedArticle
 from schemas.topics import ALERT_TOPIC_FOR_TYPE
+from streams.worker import incidents
 from streams.worker.batch import Batcher, BatchHeld, Incoming, dumps, seconds_since, until_done
 from streams.worker.decode import dead_letter, decode_article
 from streams.worker.nlp_executor import ChunkResult, Failed
@@ -100,13 +101,17 @@ class Enricher(Batcher):
             for chunk, analysis in zip(prepared.chunks, prepared.analyses, strict=True):
                 result: ChunkResult = await analysis
                 observe_chunk(self.rt, result)
+                known = await incidents.corroboration(self.rt, [
+                    EnrichedArticle(article=article, analysis=outcome)
+                    for (article, _), outcome in zip(chunk, result.analyses, strict=True)
+                    if not isinstance(outcome, Failed)])
                 for (article, item), outcome in zip(chunk, result.analyses, strict=True):
                     if isinstance(outcome, Failed):
                         log.error("processing failed for article %s: %s", article.id, outcome)
                         letter = dead_letter("processing_error", str(outcome), item.value or b"", item.origin)
                         out.pending.append(await self.send_dead_letter(letter))
                         continue
-                    out.pending.extend(await self._publish_results(article, outcome, item, out.alert_sent))
+                    out.pending.extend(await self._publish_results(article, outcome, item, out.alert_sent, known))
         except BaseException:
             prepared.cancel()
             raise
@@ -121,7 +126,7 @@ class Enricher(Batcher):
                 self.m.end_to_end_seconds.labels("alert").observe(age)
 
     async def _publish_results(self, article: Article, analysis: Analysis, item: Incoming,
-                               alert_sent: list) -> list[Awaitable[Any]]:
+                               alert_sent: list, known: dict[str, set[str]] | None = None) -> list[Awaitable[Any]]:
         m = self.m
         ts = item.origin.timestamp_ms
         enriched = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=ts)
@@ -132,7 +137,7 @@ class Enricher(Batcher):
             if not event.alertable:
                 continue
             topic_key = ALERT_TOPIC_FOR_TYPE[event.type]
-            alert = Alert.for_event(event, title=article.title, url=article.url, published=article.published)
+            alert = incidents.alert_for(self.rt, enriched, event, known or {})
             fut = await self.publish(topic_key, alert.id.encode("utf-8"), dumps(alert))
             futures.append(fut)
             alert_sent.append((fut, ts))

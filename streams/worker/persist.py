@@ -12,6 +12,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 import storage
 from schemas import DeadLetter, EnrichedArticle
+from streams.worker import incidents
 from streams.worker.batch import Batcher, Incoming, seconds_since, sleep_unless
 from streams.worker.decode import dead_letter, decode_record
 
@@ -38,6 +39,7 @@ class Persister(Batcher):
             stored = await self._save(records, {aid: item for aid, (_, item) in latest.items()}, pending)
             self.m.stage_seconds.labels("persist_batch").observe(time.perf_counter() - t0)
             self.m.articles_persisted.inc(len(stored))
+            pending.extend(await incidents.after_persist(self, stored))
             for record in stored:
                 age = seconds_since(record.source_timestamp_ms)
                 if age is not None:
