@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from streams.cli.db import _fail
 from streams.cli.errors import err
-from streams.cli.timeparse import FORMS, format_utc, parse_time
+from streams.cli.timeparse import FORMS, parse_time
 from streams.settings import get_settings
 
 
@@ -54,20 +55,31 @@ def incidents(
 
 def _table(found: list) -> Table:
     ids = {inc.id for inc in found}
-    table = Table(title=f"{len(found)} incident(s), latest update first")
-    for name, justify in (("incident", "left"), ("act", "left"), ("parties", "left"), ("sources", "right"),
-                          ("articles", "right"), ("first seen", "left"), ("latest", "left"),
-                          ("escalates", "left"), ("evidence", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    names = ("incident", "act", "parties", "sources", "articles", "first seen", "latest", "escalates", "evidence")
+    rows = []
     for inc in found:
         parties = ",".join(inc.actors) + (" -> " + ",".join(inc.targets) if inc.targets else "")
         escalates = inc.escalates_from or ""
         if escalates and escalates not in ids:
             escalates += " (not listed)"
-        table.add_row(inc.id, f"{inc.type}/{inc.subtype}", parties, str(inc.sources), str(inc.articles),
-                      format_utc(inc.first_seen), format_utc(inc.latest_update), escalates,
-                      inc.evidence if len(inc.evidence) <= 80 else inc.evidence[:77] + "...")
+        rows.append((inc.id, f"{inc.type}/{inc.subtype}", parties, str(inc.sources), str(inc.articles),
+                     _minute(inc.first_seen), _minute(inc.latest_update), escalates,
+                     inc.evidence if len(inc.evidence) <= 60 else inc.evidence[:59] + "…"))
+    table = Table(title=f"{len(found)} incident(s), latest update first")
+    for i, name in enumerate(names):
+        if name == "evidence":  # takes what width is left; the whole sentence is in --json
+            table.add_column(name, min_width=20)
+        else:  # never cut: ids and counts are what a user copies
+            width = max(len(name), *(len(row[i]) for row in rows))
+            table.add_column(name, justify="right" if name in ("sources", "articles") else "left",
+                             no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _minute(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
 def register(app: typer.Typer) -> None:
