@@ -126,7 +126,8 @@ class Enricher(Batcher):
                 self.m.end_to_end_seconds.labels("alert").observe(age)
 
     async def _publish_results(self, article: Article, analysis: Analysis, item: Incoming,
-                               alert_sent: list, known: dict[str, set[str]] | None = None) -> list[Awaitable[Any]]:
+                               alert_sent: list, known: dict[str, set[str]] | None = None,
+                               ) -> list[Awaitable[Any]]:
         m = self.m
         ts = item.origin.timestamp_ms
         enriched = EnrichedArticle(article=article, analysis=analysis, source_timestamp_ms=ts)
@@ -137,7 +138,7 @@ class Enricher(Batcher):
             if not event.alertable:
                 continue
             topic_key = ALERT_TOPIC_FOR_TYPE[event.type]
-            alert = incidents.alert_for(self.rt, enriched, event, known or {})
+            alert = incidents.alert_for(self.rt, enriched, event, known)
             fut = await self.publish(topic_key, alert.id.encode("utf-8"), dumps(alert))
             futures.append(fut)
             alert_sent.append((fut, ts))

@@ -11,6 +11,7 @@ had already stored: that notification is at most once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Sequence
 from functools import partial
 from typing import Any
@@ -20,6 +21,8 @@ import storage
 from schemas import Alert, EnrichedArticle, IncidentUpdate
 from streams.worker.batch import dumps
 from streams.worker.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def members(rt: Runtime, records: Sequence[EnrichedArticle]) -> list:
@@ -51,22 +54,28 @@ async def after_persist(batcher: Any, records: Sequence[EnrichedArticle]) -> lis
     return futures
 
 
-async def corroboration(rt: Runtime, chunk: Sequence[EnrichedArticle]) -> dict[str, set[str]]:
-    """The outlets already stored for the incidents of a chunk's alertable events."""
+async def corroboration(rt: Runtime, chunk: Sequence[EnrichedArticle]) -> dict[str, set[str]] | None:
+    """The outlets already stored for the incidents of a chunk's alertable events; None when the database
+    cannot say. Best effort: alerts must not wait for the database (only the persist agent does), so an
+    unavailable database leaves the alerts' corroboration unknown rather than holding them back."""
     window = rt.settings.incident_window_days
     ids = {clustering.member_of(ev, rec, window).incident_id
            for rec in chunk for ev in rec.analysis.events if ev.alertable}
     if not ids:
         return {}
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(rt.db_executor, rt.repository.incident_outlets, sorted(ids))
+    try:
+        return await loop.run_in_executor(rt.db_executor, rt.repository.incident_outlets, sorted(ids))
+    except storage.StorageError as exc:
+        log.warning("corroboration of %d incident(s) unknown, the database did not answer: %s", len(ids), exc)
+        return None
 
 
-def alert_for(rt: Runtime, record: EnrichedArticle, event: Any, known: dict[str, set[str]]) -> Alert:
+def alert_for(rt: Runtime, record: EnrichedArticle, event: Any, known: dict[str, set[str]] | None) -> Alert:
     """The alert of an event, with its incident id and corroboration count (distinct outlets so far,
-    this article's included)."""
+    this article's included; None when `known` is None: the database could not say)."""
     article = record.article
     member = clustering.member_of(event, record, rt.settings.incident_window_days)
-    outlets = known.get(member.incident_id, set()) | {member.outlet}
+    count = None if known is None else len(known.get(member.incident_id, set()) | {member.outlet})
     return Alert.for_event(event, title=article.title, url=article.url, published=article.published,
-                           incident_id=member.incident_id, corroboration=len(outlets))
+                           incident_id=member.incident_id, corroboration=count)
