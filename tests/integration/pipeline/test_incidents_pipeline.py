@@ -42,7 +42,10 @@ def expected_acts() -> dict[str, tuple[int, int]]:
 
 @pytest.fixture
 def make_incident_worker(kafka_bootstrap, tmp_path):
-    """A worker on topics of its own (a fresh prefix each call) and the given database."""
+    """A worker on topics of its own (a fresh prefix each call) and the given database; its topics are deleted
+    after the test."""
+    from streams.kafka.admin import admin_client
+    from tests.support.cluster import Cluster
     from tests.support.workers import WorkerProcess
 
     started = []
@@ -57,15 +60,33 @@ def make_incident_worker(kafka_bootstrap, tmp_path):
     yield make
     for worker in started:
         worker.stop(signal.SIGKILL, timeout=10)
+        settings = Cluster(kafka_bootstrap, worker.prefix).settings
+        admin = admin_client(settings)
+        try:
+            existing = set(admin.list_topics())
+            admin.delete_topics([t for t in (s.full_name(worker.prefix) for s in settings.topics().values())
+                                 if t in existing])
+        finally:
+            admin.close()
+
+
+@pytest.fixture
+def second_database(postgres_url):
+    url = fresh_database(postgres_url)
+    yield url
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_shuffled_corpus_twice_gives_the_same_four_incidents(make_incident_worker, kafka_bootstrap, postgres_url,
-                                                             database_url):
+def test_shuffled_corpus_twice_gives_the_same_four_incidents(make_incident_worker, kafka_bootstrap, database_url,
+                                                             second_database):
     labelled = corpus()
     by_id = {a.id: act for act, a in labelled}
     runs = []
-    for seed, database in ((1, database_url), (2, fresh_database(postgres_url))):
+    for seed, database in ((1, database_url), (2, second_database)):
         articles = [a for _, a in labelled]
         random.Random(seed).shuffle(articles)
         prefix, worker = make_incident_worker(database)
