@@ -13,6 +13,7 @@ from schemas.events import (
     Evidence,
 )
 from schemas.ids import alert_id_for, article_id_for, content_id, event_id_for
+from schemas.incident import INCIDENT_REASONS, Incident, IncidentMember, IncidentUpdate
 from schemas.nlp import Analysis, Entity, Mention
 
 __all__ = [
@@ -24,6 +25,10 @@ __all__ = [
     "DeadLetter",
     "EVENT_TYPES",
     "EnrichedArticle",
+    "INCIDENT_REASONS",
+    "Incident",
+    "IncidentMember",
+    "IncidentUpdate",
     "Entity",
     "Event",
     "Evidence",

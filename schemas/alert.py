@@ -18,10 +18,16 @@ class Alert(Record):
     article_title: str | None = None
     article_url: str | None = None
     article_published: AwareDatetime | None = None
+    # The incident the event belongs to and its corroboration count (distinct outlets) when the alert was
+    # made; absent on alerts written before incidents existed, which stay readable.
+    incident_id: str | None = None
+    corroboration: int | None = Field(default=None, ge=1)
     created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @classmethod
     def for_event(cls, event: Event, *, title: str | None = None, url: str | None = None,
-                  published: AwareDatetime | None = None) -> Alert:
+                  published: AwareDatetime | None = None, incident_id: str | None = None,
+                  corroboration: int | None = None) -> Alert:
         return cls(id=alert_id_for(event.id), event=event, article_title=title,
-                   article_url=url, article_published=published)
+                   article_url=url, article_published=published, incident_id=incident_id,
+                   corroboration=corroboration)

@@ -12,6 +12,7 @@ from schemas.alert import Alert
 from schemas.article import Article
 from schemas.deadletter import DeadLetter
 from schemas.enriched import EnrichedArticle
+from schemas.incident import IncidentUpdate
 
 DAY_MS = 24 * 3600 * 1000
 INPUT_PARTITIONS = 4  # the default of the topics a worker group reads (NEWSMON_ARTICLES_PARTITIONS)
@@ -57,6 +58,9 @@ def declared(input_partitions: int = INPUT_PARTITIONS) -> dict[str, TopicSpec]:
                   "Asserted sanction events, key = alert id; compacted by key.", "compact,delete"),
         TopicSpec("alerts_diplomacy", "alerts.diplomacy", Alert, 1, 2, 90 * DAY_MS, None,
                   "Asserted diplomacy events, key = alert id; compacted by key.", "compact,delete"),
+        TopicSpec("alerts_incidents", "alerts.incidents", IncidentUpdate, 1, 2, 90 * DAY_MS, None,
+                  "Incidents (one act across articles) when new, corroborated past the threshold, or escalated; "
+                  "key = incident id."),
         TopicSpec("deadletter", "news.deadletter", DeadLetter, 1, 1, 90 * DAY_MS, None,
                   "Records that could not be processed: reason, source topic/partition/offset, original bytes."),
     ]

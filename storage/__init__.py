@@ -9,12 +9,15 @@ Imports schemas/ and sqlalchemy/alembic only.
 
 from storage.engine import make_engine, mask_url
 from storage.errors import DatabaseUnavailable, InvalidBatch, SchemaMissing, StorageError
+from storage.incidents import IncidentChange, IncidentStore
 from storage.migrate import current_revision, head_revision, schema_diff, upgrade
 from storage.repository import Repository, SaveResult
 from storage.versions import incoming_wins, is_newer
 
 __all__ = [
     "DatabaseUnavailable",
+    "IncidentChange",
+    "IncidentStore",
     "InvalidBatch",
     "Repository",
     "SaveResult",

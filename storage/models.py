@@ -132,6 +132,96 @@ class EventPartyRow(Base):
     code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
 
 
+class IncidentMemberRow(Base):
+    """One asserted event of one article as a member of its incident (processors/incidents.py). Kept per
+    article, so re-storing an article replaces its memberships; not tied to events by a foreign key, so an
+    event dropped by a new analysis can still be found here and its incident recomputed."""
+
+    __tablename__ = "incident_members"
+    __table_args__ = (sa.Index(None, "party_key"), sa.Index(None, "incident_id"))
+
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.Text)
+    party_key: Mapped[str] = mapped_column(sa.Text)
+    type: Mapped[str] = mapped_column(sa.Text)
+    subtype: Mapped[str] = mapped_column(sa.Text)
+    actors: Mapped[list[str]] = mapped_column(json_list())
+    targets: Mapped[list[str]] = mapped_column(json_list())
+    window_start: Mapped[date] = mapped_column(sa.Date)
+    event_date: Mapped[date] = mapped_column(sa.Date)
+    outlet: Mapped[str] = mapped_column(sa.Text)
+    seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    evidence: Mapped[str] = mapped_column(sa.Text)
+
+
+class IncidentRow(Base):
+    """One incident: the fold of its members (rebuilt from them whenever one of its party group changes)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (sa.Index(None, "party_key"), sa.Index(None, "type", "subtype"))
+
+    id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    party_key: Mapped[str] = mapped_column(sa.Text)
+    type: Mapped[str] = mapped_column(sa.Text)
+    subtype: Mapped[str] = mapped_column(sa.Text)
+    actors: Mapped[list[str]] = mapped_column(json_list())
+    targets: Mapped[list[str]] = mapped_column(json_list())
+    window_start: Mapped[date] = mapped_column(sa.Date)
+    first_date: Mapped[date] = mapped_column(sa.Date)
+    last_date: Mapped[date] = mapped_column(sa.Date)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    latest_update: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    articles: Mapped[int] = mapped_column(sa.Integer)
+    sources: Mapped[int] = mapped_column(sa.Integer)
+    outlets: Mapped[list[str]] = mapped_column(json_list())
+    article_ids: Mapped[list[str]] = mapped_column(json_list())
+    evidence: Mapped[str] = mapped_column(sa.Text)
+    escalates_from: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RecodeRunRow(Base):
+    """The progress of one `newsmon recode` selection, so a re-run after Ctrl-C continues where it stopped.
+    Keyed by a hash of the selection; the cursor is the last article handed on, in (published, id) order."""
+
+    __tablename__ = "recode_runs"
+
+    id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    selection: Mapped[str] = mapped_column(sa.Text)  # what was asked, for people reading the table
+    cursor_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cursor_id: Mapped[str | None] = mapped_column(ARTICLE_ID)
+    done: Mapped[int] = mapped_column(sa.Integer)
+    total: Mapped[int] = mapped_column(sa.Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShadowAnalysisRow(Base):
+    """One article as a shadow run coded it (`newsmon recode --shadow`): the whole enriched record, per rules
+    version, beside the live rows and never instead of them until `newsmon promote`."""
+
+    __tablename__ = "shadow_analyses"
+
+    rules_version: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, primary_key=True)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    events: Mapped[int] = mapped_column(sa.Integer)
+    record: Mapped[str] = mapped_column(sa.Text)  # schemas.EnrichedArticle as JSON
+    coded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PromotionRow(Base):
+    """Each `newsmon promote`: which rules version was made live, when, over how many articles."""
+
+    __tablename__ = "promotions"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    rules_version: Mapped[str] = mapped_column(sa.Text, index=True)
+    articles: Mapped[int] = mapped_column(sa.Integer)
+    promoted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 metadata = Base.metadata
 # The Core tables the repository writes in bulk (a mapped class's __table__ is typed as a FromClause).
 articles = cast(sa.Table, ArticleRow.__table__)
@@ -139,3 +229,8 @@ entities = cast(sa.Table, EntityRow.__table__)
 mentions = cast(sa.Table, MentionRow.__table__)
 events = cast(sa.Table, EventRow.__table__)
 event_parties = cast(sa.Table, EventPartyRow.__table__)
+incident_members = cast(sa.Table, IncidentMemberRow.__table__)
+incidents = cast(sa.Table, IncidentRow.__table__)
+recode_runs = cast(sa.Table, RecodeRunRow.__table__)
+shadow_analyses = cast(sa.Table, ShadowAnalysisRow.__table__)
+promotions = cast(sa.Table, PromotionRow.__table__)

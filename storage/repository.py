@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import schemas
 from storage.errors import InvalidBatch, translate
+from storage.incidents import Build, IncidentChange, IncidentStore
 from storage.migrate import upgrade
 from storage.models import articles, entities, event_parties, events, mentions
 from storage.rows import ArticleRows, article_from_row, check, choose, event_from_row, to_rows
@@ -317,3 +318,14 @@ class Repository:
                  .order_by(events.c.created_at.desc(), events.c.id).limit(limit))
         with self._read(f"reading events involving {code!r}") as conn:
             return [event_from_row(row) for row in conn.execute(query).mappings()]
+
+    # ---- incidents (storage/incidents.py) -------------------------------------------------------
+
+    def update_incidents(self, article_ids: Sequence[str], members: Sequence[schemas.IncidentMember],
+                         build: Build, threshold: int) -> list[IncidentChange]:
+        """Replace the incident memberships of these articles and rebuild their incidents (IncidentStore.update)."""
+        return IncidentStore(self.engine).update(article_ids, members, build, threshold)
+
+    def incident_outlets(self, incident_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The outlets stored so far for each incident."""
+        return IncidentStore(self.engine).outlets(incident_ids)

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     # change on a worker before it ships. Events then record the changed rules version (its content hash).
     rules_dir: str | None = None
 
+    # Incidents (processors/incidents.py): reports of one act join one incident when their dates fall in the same
+    # window of this many days; `alerts.incidents` announces an incident again when this many distinct outlets
+    # report it; an impose escalates a threaten between the same parties up to this many days earlier.
+    incident_window_days: int = Field(default=7, ge=1)
+    incident_threshold: int = Field(default=3, ge=1)
+    incident_escalation_days: int = Field(default=30, ge=0)
+
     # Web (metrics and ingestion)
     web_host: str = "127.0.0.1"
     web_port: int = 6066

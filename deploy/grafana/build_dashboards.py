@@ -321,6 +321,16 @@ def events() -> model.Dashboard:
                    prom(f"sum by (type, subtype) (increase(newsmon_events_detected_total"
                         f"{{{W}, certainty=\"asserted\"}}[$__range]))", "{{type}}/{{subtype}}", instant=True)),
             12, 8)
+    lay.add(ts("New incidents per hour by type",
+               "Incidents (one act across articles and outlets) announced on alerts.incidents as new; "
+               "corroborated and escalated announcements are on the same counter with their reason.",
+               [prom(f"sum by (type) (rate(newsmon_incidents_published_total{{{W}, reason=\"new\"}}[{RATE}])) * 3600",
+                     "{{type}}")], bars=True), 12, 8)
+    lay.add(ts("Incident announcements per hour by reason",
+               "new: first report of an act; corroborated: reached the outlet threshold "
+               "(NEWSMON_INCIDENT_THRESHOLD); escalated: an impose after a threaten between the same parties.",
+               [prom(f"sum by (reason) (rate(newsmon_incidents_published_total{{{W}}}[{RATE}])) * 3600",
+                     "{{reason}}")]), 12, 8)
 
     lay.row("From the database (PostgreSQL)")
     lay.add(ts("Sanctions and diplomacy over time",
@@ -361,6 +371,18 @@ FROM ev
 WHERE ev.certainty = 'asserted' AND $__timeFilter(ev.t)
 ORDER BY ev.t DESC, ev.created_at DESC
 LIMIT 50"""), links={"url": "${__value.raw}"}), 24, 12)
+    lay.add(grid("Top escalations", "Incidents that carry out an earlier threat between the same parties "
+                 "(threaten -> impose), by outlets reporting them.",
+                 sql("""
+SELECT i.latest_update AS "latest", t.subtype || ' -> ' || i.subtype AS "escalation",
+       array_to_string(ARRAY(SELECT jsonb_array_elements_text(i.actors)), ', ') AS "actors",
+       array_to_string(ARRAY(SELECT jsonb_array_elements_text(i.targets)), ', ') AS "targets",
+       t.first_date AS "threatened", i.first_date AS "carried out", i.sources AS "outlets",
+       i.evidence AS "evidence"
+FROM incidents i JOIN incidents t ON t.id = i.escalates_from
+WHERE $__timeFilter(i.latest_update)
+ORDER BY i.sources DESC, i.latest_update DESC
+LIMIT 20""")), 24, 8)
     return lay.build(PROM.variable_builder(), PG.variable_builder(), instance_variable())
 
 

@@ -43,7 +43,7 @@ from streams.bench.workers import ResourceSampler, WorkerProcess, wait_for
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://newsmon@127.0.0.1:55432/newsmon_test"
 ALERT_METRIC = "newsmon_alerts_published_total"
-ALL_STAGES = ("a", "a2", "b", "c", "d", "latency")
+ALL_STAGES = ("a", "a2", "b", "c", "d", "latency", "incidents")
 
 
 class ServiceDown(RuntimeError):
@@ -72,6 +72,7 @@ class PipelineRun:
     # "balanced": each article goes to the partition with the fewest words so far (longest first); "key":
     # Kafka's key hash, as in production. See `balanced_partitions` for why the bench balances.
     partitioning: str = "balanced"
+    incident_corpus: Path = Path("tests/data/incident_corpus.jsonl")  # labelled, for stage incidents
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     worker: WorkerGroup | None = None  # the one-worker group of (c), reused by every round and by latency
     worker2: WorkerGroup | None = None  # the two-worker group of (d), reused by every round
@@ -461,7 +462,8 @@ PIPELINE_STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "c": stage_pipeline, "d": stage_pipeline2, "latency": stage_latency}
 GROUP_STARTERS: dict[str, Callable[[PipelineRun], Any]] = {
     "c": lambda run: start_group(run, "c"), "d": lambda run: start_group(run, "d")}
-RESULT_NAMES = {"a": "spacy", "a2": "spacy2", "b": "analyze", "c": "pipeline", "d": "pipeline2", "latency": "latency"}
+RESULT_NAMES = {"a": "spacy", "a2": "spacy2", "b": "analyze", "c": "pipeline", "d": "pipeline2", "latency": "latency",
+                "incidents": "incidents"}
 FAILURES = (ServiceDown, RuntimeError, OSError)  # a shared broker or database can go away mid-run
 
 
@@ -623,6 +625,14 @@ def run_bench(run: PipelineRun, model: str, selected: list[str], *, batch_size: 
                     run.results["latency"] = stages["latency"](run)
                 except FAILURES as exc:
                     run.results["latency"] = {"error": _error(exc)}
+        if "incidents" in selected:
+            from streams.bench import incidents
+
+            run.progress("stage incidents: clustering the labelled corpus", None, None)
+            try:
+                run.results["incidents"] = incidents.measure(run.incident_corpus, model)
+            except (*FAILURES, ValueError) as exc:
+                run.results["incidents"] = {"error": _error(exc)}
     finally:
         run.progress = base_progress
         close(run)

@@ -23,10 +23,14 @@ def bench(
         3, "--rounds", min=1,
         help="Rounds of the throughput stages a, a2, b, c, d, interleaved; ratios are the median of each round's "
              "ratio"),
-    stages: str = typer.Option("a,a2,b,c,d,latency", "--stages",
+    stages: str = typer.Option("a,a2,b,c,d,latency,incidents", "--stages",
                                help="Stages to run: a (nlp.pipe), a2 (nlp.pipe in 2 processes at once), "
                                     "b (process_batch), c (1 worker), "
-                                    "d (2 workers), latency (at half of c's capacity)."),
+                                    "d (2 workers), latency (at half of c's capacity), incidents (clustering "
+                                    "quality and cost on a labelled corpus)."),
+    incident_corpus: Path = typer.Option(
+        Path("tests/data/incident_corpus.jsonl"), "--incident-corpus",
+        help="Labelled JSON lines ({act, article}) of stage incidents."),
     database: str = typer.Option("postgresql", "--database", help="postgresql or sqlite (c, d, latency)."),
     partitioning: str = typer.Option(
         "balanced", "--partitioning",
@@ -79,7 +83,8 @@ def bench(
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
         run = bp.PipelineRun(articles=items, bootstrap=settings.kafka_bootstrap, database=database,
                              postgres_url=postgres_url or bp.DEFAULT_POSTGRES_URL, workdir=Path(tmp),
-                             latency_rate=latency_rate, partitioning=partitioning)
+                             latency_rate=latency_rate, partitioning=partitioning,
+                             incident_corpus=incident_corpus)
         if any(s in selected for s in bp.PIPELINE_STAGES):
             try:
                 bp.check_services(run)
@@ -189,6 +194,13 @@ def _print(console, summary: dict) -> None:  # noqa: ANN001
     if lat and "p50_s" in lat:
         console.print(f"latency publish->persisted at {lat['rate_articles_per_s']} articles/s: "
                       f"p50 {lat['p50_s']} s, p95 {lat['p95_s']} s, p99 {lat['p99_s']} s (goal p99 < 1 s)")
+    inc = s["stages"].get("incidents")
+    if inc and "bcubed_f1" in inc:
+        console.print(f"incidents on {inc['corpus']}: {inc['articles']} articles about {inc['acts']} acts -> "
+                      f"{inc['incidents']} incidents ({inc['escalations']} escalation(s)); B-cubed precision "
+                      f"{inc['bcubed_precision']}, recall {inc['bcubed_recall']}, F1 {inc['bcubed_f1']}; cost "
+                      f"{inc['cluster_us_per_article']} us/article to cluster, {inc['store_ms_per_article']} "
+                      "ms/article to store (SQLite, one article per update)")
     if s["peak_rss_mb"] is not None:
         console.print(f"peak RSS per worker: {s['peak_rss_mb']} MB (goal < 600 MB)")
 

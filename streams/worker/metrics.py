@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from schemas import CERTAINTIES, EVENT_TYPES
 from schemas.deadletter import DEADLETTER_REASONS
+from schemas.incident import INCIDENT_REASONS
 from schemas.topics import ALERT_TOPIC_FOR_TYPE
 
 STAGES = ("decode", "nlp", "detection", "persist_batch")
@@ -91,6 +92,11 @@ CATALOGUE: tuple[MetricSpec, ...] = (
     MetricSpec("alerts_published", "newsmon_alerts_published", "counter",
                "Alerts published, by logical alert topic.", "alerts published, by logical alert topic",
                (Label("topic", tuple(ALERT_TOPIC_FOR_TYPE.values())),)),
+    MetricSpec("incidents_published", "newsmon_incidents_published", "counter",
+               "Incident updates published to alerts.incidents, by event type and reason.",
+               "incident updates published to alerts.incidents: new incidents, incidents reaching the "
+               "corroboration threshold, escalations",
+               (Label("type", EVENT_TYPES), Label("reason", INCIDENT_REASONS))),
     MetricSpec("deadletters", "newsmon_deadletters", "counter",
                "Records sent to the dead-letter topic, by reason.", "records sent to the dead-letter topic",
                (Label("reason", DEADLETTER_REASONS),)),
@@ -138,6 +144,7 @@ class Metrics:
     articles_persisted: Counter
     events_detected: Counter
     alerts_published: Counter
+    incidents_published: Counter
     deadletters: Counter
     deadletter_window_share: Gauge
     deadletter_brake_engaged: Gauge

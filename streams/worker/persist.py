@@ -12,8 +12,9 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 import storage
-from schemas import Alert, DeadLetter, EnrichedArticle
+from schemas import DeadLetter, EnrichedArticle
 from schemas.topics import ALERT_TOPIC_FOR_TYPE
+from streams.worker import incidents
 from streams.worker.batch import Batcher, Incoming, dumps, seconds_since, sleep_unless
 from streams.worker.decode import dead_letter, decode_record
 
@@ -57,6 +58,8 @@ class Persister(Batcher):
             self.m.stage_seconds.labels("persist_batch").observe(time.perf_counter() - t0)
             self.m.articles_persisted.inc(len(stored))
             self.delivered(len(stored))
+            # incidents first, so that an alert's corroboration counts the outlets of this batch too
+            pending.extend(await incidents.after_persist(self, stored))
             for record in stored:
                 age = seconds_since(record.source_timestamp_ms)
                 if age is not None:
@@ -69,11 +72,11 @@ class Persister(Batcher):
         if not due:
             return
         found = {event.id: (event, record) for record in stored for event in record.analysis.events}
+        known = await incidents.corroboration(self.rt, [found[event_id][1] for event_id, _ in due])
         sent: list[tuple[Awaitable[Any], int | None]] = []
         for event_id, _ in due:
             event, record = found[event_id]
-            article = record.article
-            alert = Alert.for_event(event, title=article.title, url=article.url, published=article.published)
+            alert = incidents.alert_for(self.rt, record, event, known)
             topic_key = ALERT_TOPIC_FOR_TYPE[event.type]
             sent.append((await self.publish(topic_key, alert.id.encode("utf-8"), dumps(alert)),
                          record.source_timestamp_ms))

@@ -44,13 +44,19 @@ WAVES = [
       "banning exports of aircraft parts, the foreign ministry said."),
      ("Brazil's president visits Argentina",
       "BUENOS AIRES - Brazil's president visited Argentina on Friday for talks on energy and trade with his "
-      "Argentine counterpart.")],
+      "Argentine counterpart."),
+     ("Japan warns Myanmar",  # carried out in the next wave: an escalation for the incident panels
+      "TOKYO - Japan threatened sanctions against Myanmar last week if the junta keeps blocking aid convoys, "
+      "officials said.")],
     [("Australia lifts sanctions on Fiji",
       "CANBERRA - Australia lifted sanctions on Fiji on Thursday, ending travel bans on its military leaders "
       "after elections were held."),
      ("Japan and India sign trade agreement",
       "TOKYO - Japan and India signed a trade agreement on Wednesday after two years of negotiations, the "
-      "two governments said in a joint statement.")],
+      "two governments said in a joint statement."),
+     ("Japan sanctions Myanmar generals",
+      "TOKYO - Japan imposed sanctions on Myanmar today, freezing the assets of four generals after aid convoys "
+      "stayed blocked.")],
 ]
 NOT_JSON = b"this is not an article {"
 

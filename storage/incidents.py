@@ -1,0 +1,181 @@
+"""Incidents in the database: the members of each incident and the incidents folded from them.
+
+The clustering itself is a pure function of the processors (processors/incidents.py), handed in as `build`:
+storage imports only schemas. `update` rebuilds every incident of the party groups an article batch touches
+from all their stored members, so the stored incidents are always what `build` gives for the stored members,
+whatever order the articles arrived in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from schemas import Incident, IncidentMember
+from storage.errors import translate
+from storage.models import incident_members, incidents
+
+CHUNK = 500
+Build = Callable[[Iterable[IncidentMember]], list[Incident]]
+
+
+@dataclass(frozen=True)
+class IncidentChange:
+    """What an update did to one incident worth telling subscribers about."""
+
+    incident: Incident
+    reason: str  # "new" | "corroborated" | "escalated" (schemas.INCIDENT_REASONS)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _lock_key(party_key: str) -> int:
+    """A signed 64-bit advisory-lock key for a party group."""
+    return int.from_bytes(hashlib.sha256(party_key.encode()).digest()[:8], "big", signed=True)
+
+
+def _member_row(m: IncidentMember) -> dict[str, Any]:
+    row = m.model_dump()
+    row["actors"], row["targets"] = list(m.actors), list(m.targets)
+    return row
+
+
+def _member_from_row(row: Any) -> IncidentMember:
+    data = dict(row)
+    data["actors"], data["targets"] = tuple(data["actors"]), tuple(data["targets"])
+    return IncidentMember(**data)
+
+
+def _incident_row(inc: Incident) -> dict[str, Any]:
+    row = inc.model_dump()
+    for key in ("actors", "targets", "outlets", "article_ids"):
+        row[key] = list(row[key])
+    return row
+
+
+def incident_from_row(row: Any) -> Incident:
+    data = dict(row)
+    for key in ("actors", "targets", "outlets", "article_ids"):
+        data[key] = tuple(data[key])
+    return Incident(**data)
+
+
+class IncidentStore:
+    """Reads and writes the incident tables through one engine."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def update(self, article_ids: Sequence[str], members: Sequence[IncidentMember], build: Build,
+               threshold: int) -> list[IncidentChange]:
+        """Replace the memberships of `article_ids` with `members` and rebuild the incidents of every party
+        group involved, in ONE transaction. Returns the incidents that are new, that reached `threshold`
+        sources, or that now escalate an earlier one. Idempotent: the same call twice changes nothing."""
+        ids = sorted(set(article_ids))
+        try:
+            with self._write() as conn:
+                return self._update(conn, ids, members, build, threshold)
+        except SQLAlchemyError as exc:
+            raise translate(exc, f"updating the incidents of {len(ids)} article(s)") from exc
+
+    def _update(self, conn: sa.Connection, ids: list[str], members: Sequence[IncidentMember], build: Build,
+                threshold: int) -> list[IncidentChange]:
+        keys: set[str] = {m.party_key for m in members}
+        for chunk in _chunks(ids):
+            keys.update(conn.execute(sa.select(incident_members.c.party_key).distinct()
+                                     .where(incident_members.c.article_id.in_(chunk))).scalars())
+        if not keys:
+            return []
+        party_keys = sorted(keys)
+        if conn.dialect.name == "postgresql":  # one writer per party group; sorted, so none deadlock
+            for key in party_keys:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(key)})
+        for chunk in _chunks(ids):
+            conn.execute(incident_members.delete().where(incident_members.c.article_id.in_(chunk)))
+        unique = {(m.article_id, m.event_id): m for m in members}
+        if unique:
+            conn.execute(incident_members.insert(), [_member_row(m) for m in unique.values()])
+        everyone: list[IncidentMember] = []
+        before: dict[str, Incident] = {}
+        for chunk in _chunks(party_keys):
+            everyone += [_member_from_row(r) for r in conn.execute(
+                sa.select(incident_members).where(incident_members.c.party_key.in_(chunk))).mappings()]
+            before.update((r["id"], incident_from_row(r)) for r in conn.execute(
+                sa.select(incidents).where(incidents.c.party_key.in_(chunk))).mappings())
+        after = build(everyone)
+        for chunk in _chunks(party_keys):
+            conn.execute(incidents.delete().where(incidents.c.party_key.in_(chunk)))
+        if after:
+            conn.execute(incidents.insert(), [_incident_row(inc) for inc in after])
+        return _changes(before, after, threshold)
+
+    def get(self, incident_id: str) -> Incident | None:
+        with self._read(f"reading incident {incident_id!r}") as conn:
+            row = conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).mappings().first()
+        return incident_from_row(row) if row else None
+
+    def outlets(self, incident_ids: Iterable[str]) -> dict[str, set[str]]:
+        """The stored outlets of each incident (absent: no member stored yet)."""
+        ids = sorted(set(incident_ids))
+        found: dict[str, set[str]] = {}
+        with self._read("reading incident outlets") as conn:
+            for chunk in _chunks(ids):
+                for incident_id, outlet in conn.execute(
+                        sa.select(incident_members.c.incident_id, incident_members.c.outlet).distinct()
+                        .where(incident_members.c.incident_id.in_(chunk))):
+                    found.setdefault(incident_id, set()).add(outlet)
+        return found
+
+    def list(self, *, type_: str | None = None, since: datetime | None = None, min_sources: int = 1,
+             limit: int = 50) -> list[Incident]:
+        """Incidents, latest update first."""
+        query = sa.select(incidents).where(incidents.c.sources >= min_sources)
+        if type_:
+            query = query.where(incidents.c.type == type_)
+        if since is not None:
+            query = query.where(incidents.c.latest_update >= since)
+        query = query.order_by(incidents.c.latest_update.desc(), incidents.c.id).limit(limit)
+        with self._read("listing incidents") as conn:
+            return [incident_from_row(r) for r in conn.execute(query).mappings()]
+
+    def count(self) -> int:
+        with self._read("counting incidents") as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(incidents)).scalar_one()
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[sa.Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise translate(exc, what) from exc
+
+
+def _changes(before: dict[str, Incident], after: Sequence[Incident], threshold: int) -> list[IncidentChange]:
+    out = []
+    for inc in after:
+        old = before.get(inc.id)
+        if old is None:
+            out.append(IncidentChange(inc, "new"))
+        if (old.sources if old else 0) < threshold <= inc.sources and threshold > 1:
+            out.append(IncidentChange(inc, "corroborated"))
+        if inc.escalates_from and (old is None or old.escalates_from != inc.escalates_from):
+            out.append(IncidentChange(inc, "escalated"))
+    return out

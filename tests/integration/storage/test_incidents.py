@@ -1,0 +1,69 @@
+"""Incidents stored on SQLite and PostgreSQL (storage/incidents.py over processors/incidents.py): built
+incrementally, one article batch at a time, they end up the same whatever the order of the batches; a re-stored
+article replaces its memberships; and the update says which incidents are new, corroborated or escalated."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from processors import incidents as clustering
+from storage import IncidentStore
+from tests.support.incidents import report
+
+
+def reports():
+    return [
+        report("a1", "Harbour Ledger", "impose", ["CAN"], ["BLR"], date(2026, 5, 5)),
+        report("a2", "Northgate Post", "impose", ["CAN"], ["BLR"], date(2026, 5, 5)),
+        report("a3", "Meridian Wire", "impose", ["CAN"], ["BLR"], date(2026, 5, 6)),
+        report("t1", "Meridian Wire", "threaten", ["JPN"], ["MMR"], date(2026, 5, 6)),
+        report("i1", "Valley Courier", "impose", ["JPN"], ["MMR"], date(2026, 5, 19)),
+    ]
+
+
+def update(store: IncidentStore, records, threshold: int = 3):
+    members = [m for r in records for m in clustering.members_of(r)]
+    return store.update([r.article.id for r in records], members, clustering.build, threshold)
+
+
+def test_incidents_built_batch_by_batch_in_any_order_are_the_same(engine, repo):
+    store = IncidentStore(engine)
+    results = []
+    for seed in (1, 2):
+        records = reports()
+        random.Random(seed).shuffle(records)
+        for record in records:
+            update(store, [record])
+        results.append(sorted(store.list(), key=lambda i: i.id))
+        update(store, [])  # nothing
+        for record in records:  # empty the tables for the next order: the articles lose their events
+            store.update([record.article.id], [], clustering.build, 3)
+        assert store.count() == 0
+    assert results[0] == results[1]
+    assert results[0] == clustering.build([m for r in reports() for m in clustering.members_of(r)])
+    assert len(results[0]) == 3
+
+
+def test_an_update_reports_new_corroborated_and_escalated_incidents(engine, repo):
+    store = IncidentStore(engine)
+    first, second, third, threat, impose = reports()
+    assert [c.reason for c in update(store, [first])] == ["new"]
+    assert update(store, [second]) == []
+    changes = update(store, [third])
+    assert [(c.reason, c.incident.sources) for c in changes] == [("corroborated", 3)]
+    assert update(store, [third]) == []  # the same article again: nothing new
+    assert [c.reason for c in update(store, [impose])] == ["new"]
+    changes = update(store, [threat])  # the threat arrives after the impose it led to
+    reasons = sorted((c.reason, c.incident.subtype) for c in changes)
+    assert reasons == [("escalated", "impose"), ("new", "threaten")]
+    stored_impose = [i for i in store.list() if i.subtype == "impose" and i.actors == ("JPN",)][0]
+    assert stored_impose.escalates_from == [i for i in store.list() if i.subtype == "threaten"][0].id
+
+
+def test_a_restored_article_whose_event_changed_leaves_its_old_incident(engine, repo):
+    store = IncidentStore(engine)
+    update(store, [report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 5))])
+    update(store, [report("a1", "p", "impose", ["CAN"], ["RUS"], date(2026, 5, 5))])
+    assert [i.targets for i in store.list()] == [("RUS",)]
+    assert store.outlets([store.list()[0].id]) == {store.list()[0].id: {"p"}}
