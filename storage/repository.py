@@ -272,7 +272,7 @@ class Repository:
 
     def stats(self) -> dict[str, Any]:
         """Row counts: {"articles", "entities", "mentions",
-        "events": {"total", "by_type", "by_certainty"}}."""
+        "events": {"total", "by_type", "by_certainty"}, "alerts": {"sent", "due"}}."""
         with self._read("reading database statistics") as conn:
             def count(table: sa.Table) -> int:
                 return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
@@ -281,12 +281,18 @@ class Repository:
                 query = sa.select(column, sa.func.count()).group_by(column).order_by(column)
                 return {key: n for key, n in conn.execute(query).all()}
 
+            asserted = events.c.certainty == "asserted"
+            # coalesced: an event stored before alert state existed (both NULL) is due, not unknown
+            sent = asserted & (sa.func.coalesce(events.c.alerted_sha256, "") == sa.func.coalesce(events.c.content_sha256, "-"))
             return {
                 "articles": count(articles),
                 "entities": count(entities),
                 "mentions": count(mentions),
                 "events": {"total": count(events), "by_type": by(events.c.type),
                            "by_certainty": by(events.c.certainty)},
+                # asserted events whose current content the broker has acknowledged as an alert, and the rest
+                "alerts": {"sent": conn.execute(sa.select(sa.func.count()).where(sent)).scalar_one(),
+                           "due": conn.execute(sa.select(sa.func.count()).where(asserted & ~sent)).scalar_one()},
             }
 
     def get_article(self, article_id: str) -> schemas.Article | None:

@@ -49,6 +49,11 @@ stored_articles() {  # the `articles` count of `newsmon db stats --json`, or -1 
     2>/dev/null || echo -1
 }
 
+due_alerts() {  # asserted events whose alert the broker has not acknowledged yet (alerts follow the write), or -1
+  "$NEWSMON" db stats --json 2>/dev/null \
+    | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["alerts"]["due"]))' 2>/dev/null || echo -1
+}
+
 start_worker() {
   mkdir -p "$RUN"
   if is_running; then
@@ -89,6 +94,10 @@ run_demo() {
     sleep 2
   done
   say "all $expected articles stored after $((SECONDS - t0)) s"
+  until [ "$(due_alerts)" = 0 ]; do  # the persist step sends the alerts just after the database write
+    [ $((SECONDS - t0)) -lt "$TIMEOUT" ] || die "alerts still due after ${TIMEOUT}s; see the worker's log $LOG"
+    sleep 1
+  done
 
   echo
   echo "== Stored articles, entities, mentions and events (newsmon db stats)"

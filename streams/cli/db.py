@@ -108,4 +108,8 @@ def _stats_table(stats: dict) -> Table:
     for kind in ("by_type", "by_certainty"):
         for key, n in events[kind].items():
             table.add_row(f"  events {kind.removeprefix('by_')}={key}", f"{n:,}")
+    alerts = stats.get("alerts", {})
+    for key in ("sent", "due"):
+        if key in alerts:
+            table.add_row(f"alerts {key}", f"{alerts[key]:,}")
     return table

@@ -22,9 +22,10 @@ def test_upgrade_then_stats_json(database_url):
     assert upgraded.returncode == 0, upgraded.stderr
     assert "is at revision" in upgraded.stdout
     repo = Repository(make_engine(database_url), migrate=False)
-    repo.save_batch(make_batch(3))
+    result = repo.save_batch(make_batch(3))
+    repo.mark_alerted(result.alerts_due[:1])  # one alert acknowledged by the broker, two still due
     repo.engine.dispose()
     stats = newsmon(database_url, "stats", "--json")
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout) == {"articles": 3, "entities": 6, "mentions": 6, "events": {
-        "total": 3, "by_type": {"sanction": 3}, "by_certainty": {"asserted": 3}}}
+        "total": 3, "by_type": {"sanction": 3}, "by_certainty": {"asserted": 3}}, "alerts": {"sent": 1, "due": 2}}

@@ -15,7 +15,8 @@ def test_a_batch_is_stored_with_its_entities_mentions_events_and_parties(repo):
     assert (result.entities, result.mentions, result.events) == (10, 10, 5)
     assert counts(repo) == {"articles": 5, "entities": 10, "mentions": 10, "event_parties": 10,
                             "events": {"total": 5, "by_type": {"sanction": 5},
-                                       "by_certainty": {"asserted": 5}}}
+                                       "by_certainty": {"asserted": 5}},
+                            "alerts": {"sent": 0, "due": 5}}
     assert repo.article_count() == 5
 
 

@@ -51,6 +51,7 @@ def test_stats_json_is_one_object_with_the_counts(cli, tmp_path):
         "articles": 4, "entities": 8, "mentions": 8,
         "events": {"total": 4, "by_type": {"sanction": 4},
                    "by_certainty": {"asserted": 3, "hypothetical": 1}},
+        "alerts": {"sent": 0, "due": 3},  # only asserted events alert; none acknowledged yet
     }
 
 
