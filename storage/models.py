@@ -128,6 +128,34 @@ class EventPartyRow(Base):
     code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
 
 
+class FeedItemRow(Base):
+    """One item `newsmon feeds run` has published: recognised again by its article id or its canonical URL's
+    hash, from any source, so a restart or a re-published feed sends nothing twice."""
+
+    __tablename__ = "feed_items"
+
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, primary_key=True)
+    url_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedSourceRow(Base):
+    """One feed source's cursor (what its connector has already read: ETag, Last-Modified, files seen) and
+    health (last success, consecutive failures, last error), kept across restarts of the poller."""
+
+    __tablename__ = "feed_sources"
+
+    name: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    cursor: Mapped[dict] = mapped_column(sa.JSON)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    items_new: Mapped[int] = mapped_column(sa.Integer, default=0)
+    items_rejected: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
 metadata = Base.metadata
 # The Core tables the repository writes in bulk (a mapped class's __table__ is typed as a FromClause).
 articles = cast(sa.Table, ArticleRow.__table__)
@@ -135,3 +163,5 @@ entities = cast(sa.Table, EntityRow.__table__)
 mentions = cast(sa.Table, MentionRow.__table__)
 events = cast(sa.Table, EventRow.__table__)
 event_parties = cast(sa.Table, EventPartyRow.__table__)
+feed_items = cast(sa.Table, FeedItemRow.__table__)
+feed_sources = cast(sa.Table, FeedSourceRow.__table__)

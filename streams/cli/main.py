@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Command modules, in the order `newsmon --help` lists them.
-COMMAND_MODULES = ("analyze", "worker", "publish", "alerts", "replay", "db", "schemas", "topics", "status", "bench")
+COMMAND_MODULES = ("analyze", "worker", "publish", "alerts", "replay", "db", "schemas", "topics", "status", "bench", "feeds")
 
 
 def _show_version(value: bool) -> None:
