@@ -90,7 +90,7 @@ class FeedState:
         with translate("recording a feed poll"), self.engine.begin() as conn:
             row = conn.execute(sa.select(feed_sources).where(feed_sources.c.name == name)).mappings().first()
             old = SourceState(**row) if row else SourceState(name, {}, None, None, 0, None, 0, 0)
-            values = {
+            values: dict[str, Any] = {
                 "cursor": cursor if (ok and cursor is not None) else old.cursor,
                 "last_attempt_at": now,
                 "last_success_at": now if ok else old.last_success_at,

@@ -57,12 +57,18 @@ def list_(file: FileOption = None) -> None:
 
 def _states_or_none(settings: Settings) -> dict | None:
     """Stored source health, or None when the database is not reachable (listing the file still works)."""
+    from sqlalchemy.engine import make_url
+
     from storage import StorageError, make_engine
     from storage.feeds import FeedState
 
+    url = settings.database_url.get_secret_value()
     try:
-        return FeedState(make_engine(settings.database_url.get_secret_value()), migrate=False).sources()
-    except StorageError:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+            return None  # do not create an empty database just to list the file
+        return FeedState(make_engine(url), migrate=False).sources()
+    except (StorageError, ValueError):
         return None
 
 

@@ -19,7 +19,8 @@ app = typer.Typer(
 )
 
 # Command modules, in the order `newsmon --help` lists them.
-COMMAND_MODULES = ("analyze", "worker", "publish", "alerts", "replay", "db", "schemas", "topics", "status", "bench", "feeds")
+COMMAND_MODULES = ("analyze", "worker", "publish", "feeds", "alerts", "replay", "db", "schemas", "topics", "status",
+                   "bench")
 
 
 def _show_version(value: bool) -> None:

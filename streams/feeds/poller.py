@@ -10,6 +10,7 @@ exponential backoff with jitter (tenacity's wait_exponential_jitter); a success 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -77,9 +78,17 @@ def reason_of(error: str) -> str:
         return "not_json" if lowered.startswith("not json") else "wrong_schema"
     if "utf-8" in lowered or "decode" in lowered or "encoding" in lowered:
         return "invalid_utf8"
-    if "empty" in lowered or "no text" in lowered:
+    if "empty" in lowered or "no article text" in lowered:
         return "empty_text"
     return "wrong_schema"
+
+
+def _backoff(initial_s: float, max_s: float) -> wait_exponential_jitter:
+    """initial * 2^(n-1) (at most max) plus up to `initial` of jitter, for the n-th failure in a row. tenacity
+    renamed `initial` to `multiplier` (9.1); both are in the range pyproject.toml allows."""
+    if "multiplier" in inspect.signature(wait_exponential_jitter).parameters:
+        return wait_exponential_jitter(multiplier=initial_s, max=max_s, jitter=initial_s)
+    return wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
 
 
 class Poller:
@@ -91,8 +100,7 @@ class Poller:
         self.max_text_bytes = max_text_bytes
         self.connectors = connectors or {s.name: build(s, context) for s in self.sources}
         self.concurrency = concurrency
-        self._wait = wait_exponential_jitter(initial=backoff_initial_s, max=backoff_max_s,
-                                             jitter=backoff_initial_s)
+        self._wait = _backoff(backoff_initial_s, backoff_max_s)
         for source in self.sources:
             metrics.interval.labels(source.name).set(source.interval)
             stored = state.source(source.name)
