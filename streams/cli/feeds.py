@@ -72,6 +72,24 @@ def _states_or_none(settings: Settings) -> dict | None:
         return None
 
 
+def worst_sources(settings: Settings, limit: int = 5) -> list[dict[str, Any]]:
+    """The feed sources in the worst health first (most failures in a row, then longest since a success), from
+    the database `newsmon feeds run` writes; [] when there is none or it cannot be read."""
+    from datetime import UTC, datetime
+
+    states = _states_or_none(settings) or {}
+    now = datetime.now(UTC)
+
+    def age(st: Any) -> float:
+        return (now - st.last_success_at).total_seconds() if st.last_success_at else float("inf")
+
+    ranked = sorted(states.values(), key=lambda st: (-st.consecutive_failures, -age(st), st.name))
+    return [{"source": st.name, "consecutive_failures": st.consecutive_failures,
+             "since_success_s": None if st.last_success_at is None else round(age(st), 1),
+             "last_error": st.last_error, "sent": st.items_new, "refused": st.items_rejected}
+            for st in ranked[:limit]]
+
+
 @feeds_app.command()
 def add(
     name: Annotated[str, typer.Argument(help="A unique lower-case name, e.g. reuters-world.")],

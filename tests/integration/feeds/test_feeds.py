@@ -241,3 +241,19 @@ def test_requests_to_one_host_are_limited(cluster, database_url, tmp_path, serve
         producer.close()
     assert len(server.requests) == 4 and server.max_in_flight == 1
     assert len(_articles(cluster)) == 1  # the same item in four feeds is sent once
+
+
+def test_status_lists_the_worst_sources_first(database_url):
+    from storage import make_engine
+    from storage.feeds import FeedState
+    from streams.cli.feeds import worst_sources
+
+    state = FeedState(make_engine(database_url))
+    state.record("healthy", cursor={}, ok=True, new=4)
+    state.record("broken", ok=False, error="http://x.example/feed: HTTP 500 Internal Server Error")
+    state.record("broken", ok=False, error="http://x.example/feed: HTTP 502 Bad Gateway")
+    state.record("never", ok=False, error="timed out")
+    worst = worst_sources(Settings(database_url=database_url))
+    assert [(w["source"], w["consecutive_failures"]) for w in worst] == [("broken", 2), ("never", 1), ("healthy", 0)]
+    assert worst[0]["last_error"].endswith("HTTP 502 Bad Gateway") and worst[0]["since_success_s"] is None
+    assert worst[2]["sent"] == 4 and worst[2]["since_success_s"] is not None
