@@ -48,9 +48,10 @@ def server():
 
 
 def _settings(cluster, database_url: str, **kw) -> Settings:
+    values = {"feeds_backoff_initial_s": 0.2, "feeds_backoff_max_s": 2.0, "feeds_timeout_s": 10,
+              "feeds_metrics_port": 0, **kw}
     return Settings(kafka_bootstrap=cluster.bootstrap, topic_prefix=cluster.prefix, database_url=database_url,
-                    feeds_backoff_initial_s=0.2, feeds_backoff_max_s=2.0, feeds_timeout_s=10,
-                    feeds_metrics_port=0, **kw)
+                    **values)
 
 
 def _feeds(tmp_path: Path, *sources: Source) -> Path:
@@ -257,3 +258,16 @@ def test_status_lists_the_worst_sources_first(database_url):
     assert [(w["source"], w["consecutive_failures"]) for w in worst] == [("broken", 2), ("never", 1), ("healthy", 0)]
     assert worst[0]["last_error"].endswith("HTTP 502 Bad Gateway") and worst[0]["since_success_s"] is None
     assert worst[2]["sent"] == 4 and worst[2]["since_success_s"] is not None
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_failed_poll(cluster, database_url, tmp_path, server):
+    server.script = Script(body=rss(ITEMS[0]), delay_s=3)
+    path = _feeds(tmp_path, Source(name="slow", kind="rss", url=server.url(), interval=60))
+    poller, producer = build_poller(_settings(cluster, database_url, feeds_timeout_s=0.5), path)
+    try:
+        result = poller.poll(poller.sources[0])
+    finally:
+        producer.close()
+    assert not result.ok and "timed out" in (result.error or "")
+    assert poller.state.source("slow").consecutive_failures == 1
+    assert _metric(poller, "newsmon_feed_fetches_total", source="slow", result="error") == 1
