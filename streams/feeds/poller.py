@@ -25,6 +25,7 @@ from tenacity import wait_exponential_jitter
 from schemas import Article, DeadLetter
 from schemas.deadletter import DEADLETTER_REASONS
 from schemas.ids import canonical_url
+from storage.errors import StorageError
 from storage.feeds import FeedState
 from streams.feeds.config import Source
 from streams.feeds.connectors import Connector, Context, Fetched, FetchError, build
@@ -84,8 +85,9 @@ def reason_of(error: str) -> str:
 
 
 def _backoff(initial_s: float, max_s: float) -> wait_exponential_jitter:
-    """initial * 2^(n-1) (at most max) plus up to `initial` of jitter, for the n-th failure in a row. tenacity
-    renamed `initial` to `multiplier` (9.1); both are in the range pyproject.toml allows."""
+    """initial * 2^(n-1) plus up to `initial` of jitter, at most `max` in all, for the n-th failure in a row. Newer
+    tenacity
+    releases name `initial` `multiplier`; both are in the range pyproject.toml allows."""
     if "multiplier" in inspect.signature(wait_exponential_jitter).parameters:
         return wait_exponential_jitter(multiplier=initial_s, max=max_s, jitter=initial_s)
     return wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
@@ -100,6 +102,7 @@ class Poller:
         self.max_text_bytes = max_text_bytes
         self.connectors = connectors or {s.name: build(s, context) for s in self.sources}
         self.concurrency = concurrency
+        self._failures: dict[str, int] = {}  # failed polls in a row, as last recorded
         self._wait = _backoff(backoff_initial_s, backoff_max_s)
         for source in self.sources:
             metrics.interval.labels(source.name).set(source.interval)
@@ -130,6 +133,14 @@ class Poller:
         return self.handle(source, self.fetch(source))
 
     def handle(self, source: Source, fetched: Fetched | FetchError) -> PollResult:
+        """Read, dead-letter, de-duplicate, publish and record one fetch's outcome; a database or broker outage
+        on the way is a failed poll (retried), never an exception that stops the other sources."""
+        try:
+            return self._handle(source, fetched)
+        except StorageError as exc:
+            return self._failed(source, f"database: {exc}")
+
+    def _handle(self, source: Source, fetched: Fetched | FetchError) -> PollResult:
         name = source.name
         if isinstance(fetched, FetchError):
             return self._failed(source, str(fetched))
@@ -142,11 +153,10 @@ class Poller:
                  if not item.skipped]
         refused = [item for item in items if item.failed]
         articles = self._unique([item.article for item in items if item.article is not None])
-        if fetched.documents and not articles and refused and all(i.where in raws for i in refused):
-            # Nothing readable at all (an error page instead of the feed): the source is failing.
-            self._dead_letter(source, refused, raws)
-            self.metrics.items.labels(name, "rejected").inc(len(refused))
-            return self._failed(source, f"{refused[0].where}: {refused[0].error}")
+        if fetched.one_answer and not articles and refused and all(i.where in raws for i in refused):
+            # Nothing readable in the answer at all (an error page instead of the feed): the source is failing;
+            # the reason is the poll's error (log, `newsmon feeds list`, metrics), and the next poll retries.
+            return self._failed(source, f"nothing readable: {refused[0].error}")
         try:
             candidates = [(a.id, canonical_url(a.url) if a.url else None) for a in articles]
             unseen = self.state.unseen(candidates)
@@ -204,10 +214,15 @@ class Poller:
         self.metrics.last_success.labels(name).set(time.time())
 
     def _failed(self, source: Source, error: str) -> PollResult:
-        state = self.state.record(source.name, ok=False, error=error)
+        try:
+            failures = self.state.record(source.name, ok=False, error=error).consecutive_failures
+        except StorageError:  # the database is down too: count in memory until it is back
+            failures = int(self.metrics.registry.get_sample_value(
+                "newsmon_feed_consecutive_failures", {"source": source.name}) or 0) + 1
+        self._failures[source.name] = failures
         self.metrics.fetches.labels(source.name, "error").inc()
-        self.metrics.consecutive_failures.labels(source.name).set(state.consecutive_failures)
-        log.warning("%s: poll failed (%d in a row): %s", source.name, state.consecutive_failures, error)
+        self.metrics.consecutive_failures.labels(source.name).set(failures)
+        log.warning("%s: poll failed (%d in a row): %s", source.name, failures, error)
         return PollResult(source.name, ok=False, error=error)
 
     # -- the schedule -----------------------------------------------------------------------------------------
@@ -215,8 +230,9 @@ class Poller:
     def delay_after(self, source: Source, result: PollResult) -> float:
         """The interval after a success; after the n-th failure in a row, exponential backoff with jitter."""
         if result.ok:
+            self._failures[source.name] = 0
             return source.interval
-        failures = self.state.source(source.name).consecutive_failures
+        failures = self._failures.get(source.name, 1)
         return float(self._wait(SimpleNamespace(attempt_number=max(1, failures))))  # type: ignore[arg-type]
 
     def run(self, stop: threading.Event, on_result: Callable[[PollResult], None] | None = None,

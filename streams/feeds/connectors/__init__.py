@@ -41,6 +41,10 @@ class Fetched:
     documents: list[Document]
     cursor: dict[str, Any] = field(default_factory=dict)  # persisted once the documents' articles are sent
     not_modified: bool = False  # the source said nothing changed (HTTP 304, same Last-Modified)
+    # The documents are one answer of the source (an HTTP body): if nothing in it is readable (an error page
+    # instead of the feed), the poll failed and is retried with backoff. False (a directory's files): each
+    # unreadable document is dead-lettered once and the cursor moves on.
+    one_answer: bool = False
 
 
 class Connector(Protocol):

@@ -16,4 +16,4 @@ def fetch_url(source: Source, context: Context, cursor: Cursor, kind: str | None
     new_cursor = {k: v for k, v in (("etag", response.etag), ("last_modified", response.last_modified)) if v}
     if response.status == 304:
         return Fetched([], dict(cursor), not_modified=True)
-    return Fetched([Document(url, response.body, kind)], new_cursor)
+    return Fetched([Document(url, response.body, kind)], new_cursor, one_answer=True)

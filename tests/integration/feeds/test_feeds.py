@@ -271,3 +271,40 @@ def test_a_server_that_does_not_answer_in_time_is_a_failed_poll(cluster, databas
     assert not result.ok and "timed out" in (result.error or "")
     assert poller.state.source("slow").consecutive_failures == 1
     assert _metric(poller, "newsmon_feed_fetches_total", source="slow", result="error") == 1
+
+
+def test_an_unreadable_file_in_a_watched_directory_is_dead_lettered_once(cluster, database_url, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = _feeds(tmp_path, Source(name="inbox", kind="directory", path="inbox", interval=5))
+    good, bad = inbox / "good.json", inbox / "bad.json"
+    good.write_text(json.dumps({"title": ITEMS[2][0], "url": ITEMS[2][1], "text": ITEMS[2][2]}))
+    bad.write_text('{"title": "cut off in the middle", "text": ')
+    past = time.time() - 5
+    for f in (good, bad):
+        os.utime(f, (past, past))
+    poller, producer = build_poller(_settings(cluster, database_url), path)
+    try:
+        first = poller.poll(poller.sources[0])
+        second = poller.poll(poller.sources[0])
+    finally:
+        producer.close()
+    assert (first.ok, first.new, first.rejected) == (True, 1, 1)
+    assert first.refused[0][0] == str(bad) and "not JSON" in first.refused[0][1]
+    assert second.not_modified  # the bad file is not read (nor dead-lettered) again
+    letters = [DeadLetter.model_validate_json(r.value) for r in cluster.read_all(cluster.topic("deadletter"))]
+    assert [(d.reason, d.original) for d in letters] == [("not_json", bad.read_bytes())]
+    assert [a.url for a in _articles(cluster)] == [ITEMS[2][1]]
+
+
+def test_an_error_page_instead_of_the_feed_is_a_failed_poll(cluster, database_url, tmp_path, server):
+    server.script = Script(body=b"Service temporarily unavailable, try again later.", content_type="text/plain")
+    path = _feeds(tmp_path, Source(name="desk", kind="json", url=server.url("/api"), interval=60))
+    poller, producer = build_poller(_settings(cluster, database_url), path)
+    try:
+        result = poller.poll(poller.sources[0])
+    finally:
+        producer.close()
+    assert not result.ok and "nothing readable" in (result.error or "")
+    assert poller.state.source("desk").consecutive_failures == 1
+    assert poller.state.source("desk").last_error == result.error
