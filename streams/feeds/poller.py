@@ -86,8 +86,7 @@ def reason_of(error: str) -> str:
 
 def _backoff(initial_s: float, max_s: float) -> wait_exponential_jitter:
     """initial * 2^(n-1) plus up to `initial` of jitter, at most `max` in all, for the n-th failure in a row. Newer
-    tenacity
-    releases name `initial` `multiplier`; both are in the range pyproject.toml allows."""
+    tenacity releases name `initial` `multiplier`; both are in the range pyproject.toml allows."""
     if "multiplier" in inspect.signature(wait_exponential_jitter).parameters:
         return wait_exponential_jitter(multiplier=initial_s, max=max_s, jitter=initial_s)
     return wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
