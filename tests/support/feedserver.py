@@ -48,6 +48,8 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                # In flight: from the request's arrival until its answer starts (a client only sends the next
+                # request to this host once it has read the answer, so this never overlaps under a limit of 1).
                 with server._lock:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
@@ -55,6 +57,10 @@ class FeedServer:
                     status, headers, body = server._answer(self)
                     if server.script.delay_s:
                         time.sleep(server.script.delay_s)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+                try:
                     self.send_response(status)
                     for key, value in headers.items():
                         self.send_header(key, value)
@@ -62,8 +68,6 @@ class FeedServer:
                     self.end_headers()
                     self.wfile.write(body)
                 finally:
-                    with server._lock:
-                        server.in_flight -= 1
                     if len(server.requests) >= server.max_requests:
                         threading.Thread(target=server.stop, daemon=True).start()
 
