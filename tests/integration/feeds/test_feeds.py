@@ -308,3 +308,33 @@ def test_an_error_page_instead_of_the_feed_is_a_failed_poll(cluster, database_ur
     assert not result.ok and "nothing readable" in (result.error or "")
     assert poller.state.source("desk").consecutive_failures == 1
     assert poller.state.source("desk").last_error == result.error
+
+
+def test_feeds_run_keeps_polling_picks_up_a_file_dropped_while_it_runs_and_stops_on_sigterm(
+        cluster, database_url, tmp_path):
+    import signal
+    import subprocess
+
+    from tests.support.kafka import read_topic
+    from tests.support.workers import NEWSMON
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = _feeds(tmp_path, Source(name="inbox", kind="directory", path="inbox", interval=1))
+    env = dict(cluster.env, NEWSMON_DATABASE_URL=database_url, NEWSMON_FEEDS_METRICS_PORT="0")
+    proc = subprocess.Popen([NEWSMON, "feeds", "run", "-f", str(path)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)  # a few empty polls first
+        dropped = inbox / "late.json"
+        dropped.write_text(json.dumps({"title": ITEMS[1][0], "url": ITEMS[1][1], "text": ITEMS[1][2]}))
+        records = read_topic(cluster.bootstrap, cluster.topic("articles"), 1, timeout=60)
+        assert [Article.model_validate_json(r.value).url for r in records] == [ITEMS[1][1]]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "inbox: 1 new article(s) published" in out and "stopped after" in out
