@@ -79,7 +79,7 @@ test: venv up ## Run every tier (unit, integration, e2e) against the real servic
 test-unit: venv ## Run only tests/unit (no services)
 	$(VBIN)/pytest tests/unit $(PYTEST_ARGS)
 
-demo: venv ## Start Kafka and a worker, publish the sample articles, show what came out
+demo: venv ## Start Kafka and a worker, publish the sample articles, show what came out (DEMO_FEEDS=streams/samples/feeds/feeds.yaml: also poll the sample feeds)
 	@deploy/local/kafka.sh start
 	@deploy/local/demo.sh
 

@@ -222,6 +222,34 @@ class PromotionRow(Base):
     promoted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FeedItemRow(Base):
+    """One item `newsmon feeds run` has published: recognised again by its article id or its canonical URL's
+    hash, from any source, so a restart or a re-published feed sends nothing twice."""
+
+    __tablename__ = "feed_items"
+
+    article_id: Mapped[str] = mapped_column(ARTICLE_ID, primary_key=True)
+    url_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedSourceRow(Base):
+    """One feed source's cursor (what its connector has already read: ETag, Last-Modified, files seen) and
+    health (last success, consecutive failures, last error), kept across restarts of the poller."""
+
+    __tablename__ = "feed_sources"
+
+    name: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    cursor: Mapped[dict] = mapped_column(sa.JSON)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    items_new: Mapped[int] = mapped_column(sa.Integer, default=0)
+    items_rejected: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
 metadata = Base.metadata
 # The Core tables the repository writes in bulk (a mapped class's __table__ is typed as a FromClause).
 articles = cast(sa.Table, ArticleRow.__table__)
@@ -234,3 +262,7 @@ incidents = cast(sa.Table, IncidentRow.__table__)
 recode_runs = cast(sa.Table, RecodeRunRow.__table__)
 shadow_analyses = cast(sa.Table, ShadowAnalysisRow.__table__)
 promotions = cast(sa.Table, PromotionRow.__table__)
+
+
+feed_items = cast(sa.Table, FeedItemRow.__table__)
+feed_sources = cast(sa.Table, FeedSourceRow.__table__)

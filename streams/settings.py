@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     web_port: int = 6066
     ingest_token: SecretStr | None = None
 
+    # Feeds (`newsmon feeds run`, docs/feeds.md)
+    feeds_file: str = "feeds.yaml"  # the source list; `newsmon feeds add/remove` edit it
+    feeds_timeout_s: float = 20.0  # per request
+    feeds_per_host: int = 2  # requests in flight to one host at a time
+    feeds_concurrency: int = 8  # sources fetched at once
+    feeds_backoff_initial_s: float = 5.0  # first retry after a failed poll; doubles (with jitter) per failure
+    feeds_backoff_max_s: float = 1800.0
+    feeds_metrics_port: int = 6067  # /metrics of `newsmon feeds run` (0: none)
+    feeds_metrics_host: str = "127.0.0.1"
+
     # Worker
     data_dir: str = Field(default=".run/faust", description="Faust's local state directory")
     log_level: str = "info"

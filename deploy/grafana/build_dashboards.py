@@ -64,6 +64,7 @@ PG = Source("DS_NEWSMON_POSTGRES", "grafana-postgresql-datasource", "PostgreSQL"
 
 # A worker selector every Prometheus query of the pipeline dashboard carries; `$instance` is a variable.
 W = 'job="newsmon-worker", instance=~"$instance"'
+F = 'job="newsmon-feeds"'  # `newsmon feeds run` (docs/feeds.md)
 RATE = "$__rate_interval"
 GRAFANA_VERSION = "11.3.0"  # the image of docker-compose.yml, and the SDK's builders (pyproject.toml)
 
@@ -279,6 +280,28 @@ def pipeline_health() -> model.Dashboard:
                      "{{instance}} received/s"),
                 prom(f"max by (instance) (faust_total_rebalances{{{W}}})", "{{instance}} rebalances")]), 24, 7)
 
+    lay.row("Feeds")
+    lay.add(grid("Feed sources by health (worst first)",
+                 "Poll intervals since each source's last successful poll (`newsmon feeds run`, job newsmon-feeds): "
+                 "about 1 is healthy; 3 or more raises NewsmonFeedSilent. `newsmon status` lists the same.",
+                 prom(f"sort_desc((time() - max by (source) (newsmon_feed_last_success_timestamp_seconds{{{F}}})) "
+                      f"/ max by (source) (newsmon_feed_interval_seconds{{{F}}}))", instant=True, fmt="table"),
+                 hidden=("Time",)), 8, 8)
+    lay.add(ts("Feed polls failed in a row", "Consecutive failed polls per source (0 after a success); 3 or more "
+               "raises NewsmonFeedFailing.",
+               [prom(f"max by (source) (newsmon_feed_consecutive_failures{{{F}}})", "{{source}}")]), 8, 8)
+    lay.add(ts("Feed items per second by outcome",
+               "Items read from each source: seen, new (published to the articles topic), rejected "
+               "(dead-lettered with the reason).",
+               [prom(f"sum by (source, outcome) (rate(newsmon_feed_items_total{{{F}}}[{RATE}]))",
+                     "{{source}} {{outcome}}")], "ops"), 8, 8)
+    lay.add(ts("Feed polls per second by result", "ok, not_modified (HTTP 304, no new file) and error, per source.",
+               [prom(f"sum by (source, result) (rate(newsmon_feed_fetches_total{{{F}}}[{RATE}]))",
+                     "{{source}} {{result}}")], "ops"), 12, 8)
+    lay.add(ts("Feed fetch latency p95", "95th percentile of the seconds a fetch takes (request and read), per source.",
+               [prom(f"histogram_quantile(0.95, sum by (source, le) (rate(newsmon_feed_fetch_seconds_bucket{{{F}}}"
+                     f"[{RATE}])))", "{{source}} p95")], "s"), 12, 8)
+
     lay.row("Build")
     lay.add(grid("Build info", "What each worker runs: newsmon version, spaCy model, rules version.",
                  prom(f"max by (instance, version, model, rules_version) (newsmon_build_info{{{W}}})",
@@ -448,11 +471,13 @@ def panel_section(boards: dict[str, dict[str, Any]]) -> str:
 
 
 def metrics_section() -> str:
-    """The metrics table of docs/metrics.md, from the worker's catalogue (streams/worker/metrics.py)."""
+    """The metrics tables of docs/metrics.md, from the catalogues (streams/worker/metrics.py): the worker's, and
+    the feed poller's (`newsmon feeds run`, Prometheus job newsmon-feeds)."""
     sys.path.insert(0, str(ROOT))
-    from streams.worker.metrics import markdown_table
+    from streams.worker.metrics import FEEDS_CATALOGUE, markdown_table
 
-    return markdown_table()
+    return (markdown_table() + "\n\nThe feed poller, `newsmon feeds run` (docs/feeds.md), serves these on "
+            "NEWSMON_FEEDS_METRICS_PORT (job `newsmon-feeds`):\n\n" + markdown_table(FEEDS_CATALOGUE))
 
 
 def updated_doc(text: str, sections: dict[str, str]) -> str:

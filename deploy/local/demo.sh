@@ -7,7 +7,9 @@
 #   deploy/local/demo.sh urls     where the worker's metrics and Prometheus are, for these settings
 #
 # The worker's pid is in .run/worker.pid and its log in .run/worker.log; a running worker is reused.
-# Environment: DEMO_SAMPLES (streams/samples/articles.jsonl), DEMO_TIMEOUT (seconds to wait for the
+# Environment: DEMO_SAMPLES (streams/samples/articles.jsonl), DEMO_FEEDS (a feeds.yaml: its sources are polled
+# once with `newsmon feeds run --once` after the samples, e.g. streams/samples/feeds/feeds.yaml, whose
+# sources are files shipped with newsmon), DEMO_TIMEOUT (seconds to wait for the
 # articles to be stored, 180), NEWSMON_DATABASE_URL (default: SQLite in .run/demo.db),
 # NEWSMON_WEB_PORT (6066), NEWSMON_KAFKA_BOOTSTRAP (127.0.0.1:KAFKA_PORT, 9092), PROMETHEUS_HOST (127.0.0.1) and
 # PROMETHEUS_PORT (9090) as deploy/local/prometheus.sh uses them.
@@ -82,6 +84,17 @@ run_demo() {
 
   say "publishing $expected sample articles from ${SAMPLES#"$ROOT"/}"
   "$NEWSMON" publish "$SAMPLES"
+  if [ -n "${DEMO_FEEDS:-}" ]; then
+    [ -f "$DEMO_FEEDS" ] || die "DEMO_FEEDS=$DEMO_FEEDS: no such file"
+    say "polling the sources of ${DEMO_FEEDS#"$ROOT"/} once (newsmon feeds run --once)"
+    local polled
+    polled=$(NEWSMON_FEEDS_METRICS_PORT=0 "$NEWSMON" feeds run --once -f "$DEMO_FEEDS" 2>>"$RUN/feeds.log") \
+      || die "newsmon feeds run failed; see $RUN/feeds.log"
+    echo "$polled"
+    local fed; fed=$(echo "$polled" | sed -n 's/^.*: \([0-9][0-9]*\) new article(s) published$/\1/p' \
+                     | awk '{s += $1} END {print s + 0}')
+    expected=$((expected + fed))
+  fi
 
   local t0=$SECONDS n=-1
   while :; do

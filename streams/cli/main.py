@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Command modules, in the order `newsmon --help` lists them.
-COMMAND_MODULES = ("analyze", "worker", "publish", "alerts", "incidents", "replay", "recode", "diff", "db",
+COMMAND_MODULES = ("analyze", "worker", "publish", "feeds", "alerts", "incidents", "replay", "recode", "diff", "db",
                    "schemas", "topics", "status", "bench")
 
 

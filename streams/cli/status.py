@@ -52,10 +52,26 @@ def status(url: UrlOption = None, interval: IntervalOption = 3.0, watch: WatchOp
         _watch(urls, interval)
         return
     health = _measure(urls, interval)
+    from streams.cli.feeds import worst_sources
+
+    feeds = worst_sources(get_settings())
     if as_json:
-        typer.echo(json.dumps(health.as_dict(), indent=2))
+        typer.echo(json.dumps({**health.as_dict(), "feeds": feeds}, indent=2))
     else:
         _out.print(render(health))
+        if feeds:
+            _out.print(render_feeds(feeds))
+
+
+def render_feeds(feeds: list[dict]) -> Table:
+    """The worst feed sources (`newsmon feeds run`'s state in the database)."""
+    table = _table("Feeds (worst first)", "source", "failed in a row", "last success", "sent", "refused",
+                   "last error")
+    for f in feeds:
+        since = "never" if f["since_success_s"] is None else f"{_fmt(f['since_success_s'], 's', 0)} ago"
+        failures = f"[red]{f['consecutive_failures']}[/]" if f["consecutive_failures"] else "0"
+        table.add_row(f["source"], failures, since, str(f["sent"]), str(f["refused"]), (f["last_error"] or "")[:80])
+    return table
 
 
 def _default_url() -> str:

@@ -163,10 +163,55 @@ class Metrics:
         return cls(registry=r, **{spec.attr: spec.create(r) for spec in CATALOGUE})
 
 
-def markdown_table() -> str:
-    """The metrics table of docs/metrics.md, from the catalogue."""
+FEED_OUTCOMES = ("seen", "new", "rejected")
+FEED_RESULTS = ("ok", "not_modified", "error")
+_FEED_SOURCE = Label("source", note="a source name from feeds.yaml (a bounded, configured list)")
+_FETCH_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60)
+
+# `newsmon feeds run` (streams/feeds/poller.py) exports these on its own /metrics (NEWSMON_FEEDS_METRICS_PORT).
+FEEDS_CATALOGUE: tuple[MetricSpec, ...] = (
+    MetricSpec("items", "newsmon_feed_items", "counter",
+               "Feed items by outcome: seen (read), new (published), rejected (dead-lettered with the reason).",
+               "items read from a source: seen, new (published to the articles topic), rejected (dead-lettered)",
+               (_FEED_SOURCE, Label("outcome", FEED_OUTCOMES))),
+    MetricSpec("fetches", "newsmon_feed_fetches", "counter", "Polls of a source by result.",
+               "polls of a source: ok, not_modified (HTTP 304 / no new file), error",
+               (_FEED_SOURCE, Label("result", FEED_RESULTS))),
+    MetricSpec("last_success", "newsmon_feed_last_success_timestamp_seconds", "gauge",
+               "Unix time of the source's last successful poll.", "unix time of the last successful poll",
+               (_FEED_SOURCE,)),
+    MetricSpec("consecutive_failures", "newsmon_feed_consecutive_failures", "gauge",
+               "Polls of the source that failed in a row (0 after a success).",
+               "failed polls in a row (0 after a success)", (_FEED_SOURCE,)),
+    MetricSpec("interval", "newsmon_feed_interval_seconds", "gauge", "The source's poll interval (feeds.yaml).",
+               "the configured poll interval, for rules in units of intervals", (_FEED_SOURCE,)),
+    MetricSpec("fetch_seconds", "newsmon_feed_fetch_seconds", "histogram", "Seconds per fetch of a source.",
+               "seconds per fetch (request and read), failed ones included", (_FEED_SOURCE,), _FETCH_BUCKETS),
+)
+
+
+@dataclass(frozen=True)
+class FeedMetrics:
+    """The feed poller's metrics, one attribute per `FEEDS_CATALOGUE` entry."""
+
+    registry: CollectorRegistry
+    items: Counter
+    fetches: Counter
+    last_success: Gauge
+    consecutive_failures: Gauge
+    interval: Gauge
+    fetch_seconds: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> FeedMetrics:
+        r = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        return cls(registry=r, **{spec.attr: spec.create(r) for spec in FEEDS_CATALOGUE})
+
+
+def markdown_table(catalogue: tuple[MetricSpec, ...] = CATALOGUE) -> str:
+    """The metrics table of docs/metrics.md, from a catalogue."""
     rows = ["| name | type | labels | meaning |", "|------|------|--------|---------|"]
-    for spec in CATALOGUE:
+    for spec in catalogue:
         kind = "gauge (info), always 1" if spec.kind == "info" else spec.kind
         labels = ", ".join(label.doc() for label in spec.labels)
         rows.append(f"| `{spec.exposed}` | {kind} | {labels} | {spec.meaning} |")

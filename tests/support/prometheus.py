@@ -45,12 +45,17 @@ def stop(proc: subprocess.Popen, grace: float = 30.0) -> None:
             proc.wait()
 
 
-def prometheus_config(worker_port: int, prometheus_port: int, scrape_interval: str = "1s") -> dict:
-    """The project's deploy/prometheus/prometheus.yml with this test's targets and a short interval."""
+def prometheus_config(worker_port: int, prometheus_port: int, scrape_interval: str = "1s",
+                      feeds_port: int | None = None) -> dict:
+    """The project's deploy/prometheus/prometheus.yml with this test's targets and a short interval (the feed
+    poller's job dropped when no `feeds_port` is given)."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     config["global"].update(scrape_interval=scrape_interval, evaluation_interval=scrape_interval)
     config["rule_files"] = [str(PROMETHEUS_DIR / pattern) for pattern in config["rule_files"]]
-    targets = {"newsmon-worker": f"127.0.0.1:{worker_port}", "prometheus": f"127.0.0.1:{prometheus_port}"}
+    targets = {"newsmon-worker": f"127.0.0.1:{worker_port}", "prometheus": f"127.0.0.1:{prometheus_port}",
+               "newsmon-feeds": f"127.0.0.1:{feeds_port}"}
+    if feeds_port is None:
+        config["scrape_configs"] = [j for j in config["scrape_configs"] if j["job_name"] != "newsmon-feeds"]
     for job in config["scrape_configs"]:
         job["static_configs"] = [{"targets": [targets[job["job_name"]]]}]
     return config

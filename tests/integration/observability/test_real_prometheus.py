@@ -1,7 +1,8 @@
 """The dashboards and alerts, checked for real: a `newsmon worker` process on the real broker and its own
-PostgreSQL database processes articles we publish, a real Prometheus scrapes it every second with the
-project's rules, and then EVERY panel query of EVERY dashboard and EVERY alerting rule runs through
-Prometheus's HTTP API, and EVERY SQL panel runs on the database the worker's migrations created.
+PostgreSQL database processes articles we publish, a `newsmon feeds run` process polls a watched directory
+into the same topics, a real Prometheus scrapes both every second with the project's rules, and then EVERY
+panel query of EVERY dashboard and EVERY alerting rule runs through Prometheus's HTTP API, and EVERY SQL panel
+runs on the database the worker's migrations created.
 
 A panel passes only if its query parses and returns at least one finite value: a renamed metric, a wrong
 label or a histogram without observations shows up here as an empty or NaN panel.
@@ -67,6 +68,33 @@ class Stack:
     prometheus: Prometheus
     database_url: str
     started: datetime
+    feeds_port: int = 0
+
+
+FEED_ARTICLE = {"title": "Uruguay and Paraguay agree on a river treaty", "url": "https://desk.example.net/river",
+                "text": "MONTEVIDEO - Uruguay and Paraguay agreed on a treaty over river traffic on Thursday, "
+                        "the two foreign ministries said in a joint statement."}
+
+
+def _start_feeds(workdir: Path, bootstrap: str, prefix: str, database: str, port: int) -> subprocess.Popen:
+    """`newsmon feeds run` on a watched directory holding one article, polled every second."""
+    import os
+    import time
+
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    dropped = inbox / "desk.json"
+    dropped.write_text(json.dumps(FEED_ARTICLE))
+    past = time.time() - 10
+    os.utime(dropped, (past, past))
+    feeds = workdir / "feeds.yaml"
+    feeds.write_text("sources:\n  - {name: inbox, kind: directory, path: inbox, interval: 1}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    env.update(NEWSMON_KAFKA_BOOTSTRAP=bootstrap, NEWSMON_TOPIC_PREFIX=prefix, NEWSMON_DATABASE_URL=database,
+               NEWSMON_FEEDS_METRICS_PORT=str(port))
+    log = (workdir / "feeds.log").open("wb")
+    return subprocess.Popen([NEWSMON, "feeds", "run", "-f", str(feeds)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
 
 
 def _panel_params(kind: str) -> list:
@@ -125,16 +153,23 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
     workdir: Path = tmp_path_factory.mktemp("observability")
     # Own topics and consumer group (the same shape as the unique_prefix fixture, at module scope).
     prefix = f"t{uuid.uuid4().hex[:10]}."
-    prom_port = free_port()
+    prom_port, feeds_port = free_port(), free_port()
     started = datetime.now(UTC)
     worker = WorkerProcess(bootstrap=kafka_bootstrap, prefix=prefix, database_url=database, workdir=workdir,
                            extra_env={"NEWSMON_WEB_HOST": "127.0.0.1", "NEWSMON_ARTICLES_PARTITIONS": "2"}).start()
     prometheus = None
+    feeds = None
     try:
         worker.ready(timeout=240)
-        prometheus = start_prometheus(prometheus_config(worker.port, prom_port), workdir, prom_port)
+        feeds = _start_feeds(workdir, kafka_bootstrap, prefix, database, feeds_port)
+        prometheus = start_prometheus(prometheus_config(worker.port, prom_port, feeds_port=feeds_port), workdir,
+                                      prom_port)
         wait_for("Prometheus to scrape the worker (up == 1)",
                  lambda: _prom_value(prometheus, 'up{job="newsmon-worker"}') == 1, 60)
+        wait_for("Prometheus to scrape the feed poller, its article published",
+                 lambda: _prom_value(prometheus, 'sum(newsmon_feed_items_total{job="newsmon-feeds", outcome="new"})')
+                 == 1 and _prom_value(prometheus, 'sum(newsmon_feed_fetches_total{job="newsmon-feeds"})') >= 3,
+                 60, lambda: (workdir / "feeds.log").read_text(errors="replace")[-3000:])
         topic = f"{prefix}news.articles"
         expected = 0
         for i, wave in enumerate(WAVES):
@@ -148,10 +183,17 @@ def stack(kafka_bootstrap, database, tmp_path_factory):
                      lambda n=expected: _prom_value(
                          prometheus, f"sum_over_time((max(newsmon_articles_persisted_total) >= bool {n})[1m:1s])") >= 5
                      and _prom_value(prometheus, "count(newsmon_consumer_lag_seconds)") > 0, 60)
-        yield Stack(worker=worker, prometheus=prometheus, database_url=database, started=started)
+        yield Stack(worker=worker, prometheus=prometheus, database_url=database, started=started,
+                    feeds_port=feeds_port)
     finally:
         if prometheus is not None:
             prometheus.stop()
+        if feeds is not None:
+            feeds.terminate()
+            try:
+                feeds.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                feeds.kill()
         worker.stop()
 
 
@@ -181,8 +223,9 @@ def test_every_alert_expression_runs_and_selects_exported_series(stack, rule):
     answer = stack.prometheus.query(rule["expr"])
     assert answer.get("status") == "success", f"{rule['alert']}: {answer.get('error')}"
     for metric in metric_names_in(rule["expr"]) or {"up"}:
-        found = stack.prometheus.query(f"count({{__name__=\"{metric}\", job=\"newsmon-worker\"}})")
-        assert found["data"]["result"], f"{rule['alert']} selects {metric}, which the worker does not export"
+        found = stack.prometheus.query(f"count({{__name__=\"{metric}\", job=~\"newsmon-worker|newsmon-feeds\"}})")
+        assert found["data"]["result"], f"{rule['alert']} selects {metric}, which neither the worker nor the " \
+                                        "feed poller exports"
 
 
 def test_prometheus_loaded_every_rule_and_evaluates_it_without_error(stack):
@@ -220,10 +263,15 @@ def test_every_sql_panel_runs_on_the_migrated_schema(stack, dashboard, title, ta
 
 
 def test_newsmon_status_reads_the_real_worker(stack):
+    import os
+
+    env = dict(os.environ, NEWSMON_DATABASE_URL=stack.database_url)
     result = subprocess.run([NEWSMON, "status", "--url", stack.worker.url, "--interval", "1", "--json"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     h = json.loads(result.stdout)
+    # The feed poller's sources, worst first, from the database it writes.
+    assert [(f["source"], f["consecutive_failures"], f["sent"]) for f in h["feeds"]] == [("inbox", 0, 1)]
     assert h["workers"][0]["up"] is True and h["workers"][0]["model"]
     assert set(h["events_total"]) == {"sanction", "diplomacy"}
     assert h["deadletters_total"].get("not_json") == len(WAVES)

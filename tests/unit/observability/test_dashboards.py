@@ -135,9 +135,11 @@ def test_pipeline_queries_select_the_scrape_job_of_the_prometheus_config():
     config = yaml.safe_load((GRAFANA_DIR.parent / "prometheus" / "prometheus.yml").read_text())
     jobs = {job["job_name"] for job in config["scrape_configs"]}
     for _, title, expr in prom_queries():
-        if "newsmon_" in expr or "up{" in expr:
+        if "newsmon_feed_" in expr:  # the feed poller's metrics: its own job
+            assert 'job="newsmon-feeds"' in expr, title
+        elif "newsmon_" in expr or "up{" in expr:
             assert 'job="newsmon-worker"' in expr or title.startswith("variable"), title
-    assert "newsmon-worker" in jobs
+    assert {"newsmon-worker", "newsmon-feeds"} <= jobs
 
 
 def test_dashboards_provider_points_at_a_folder():
