@@ -283,7 +283,8 @@ class Repository:
 
             asserted = events.c.certainty == "asserted"
             # coalesced: an event stored before alert state existed (both NULL) is due, not unknown
-            sent = asserted & (sa.func.coalesce(events.c.alerted_sha256, "") == sa.func.coalesce(events.c.content_sha256, "-"))
+            sent = asserted & (sa.func.coalesce(events.c.alerted_sha256, "")
+                               == sa.func.coalesce(events.c.content_sha256, "-"))
             return {
                 "articles": count(articles),
                 "entities": count(entities),

@@ -26,6 +26,9 @@ CONFIG="${CONFIG_GIVEN:-$DATA/prometheus.yml}"
 WEB_HOST="${NEWSMON_WEB_HOST:-127.0.0.1}"
 case "$WEB_HOST" in 0.0.0.0|::|"") WEB_HOST=127.0.0.1 ;; esac  # a worker bound to every address is scraped on loopback
 WORKER_TARGETS="${PROMETHEUS_WORKER_TARGETS:-$WEB_HOST:${NEWSMON_WEB_PORT:-6066}}"
+FEEDS_HOST="${NEWSMON_FEEDS_METRICS_HOST:-127.0.0.1}"
+case "$FEEDS_HOST" in 0.0.0.0|::|"") FEEDS_HOST=127.0.0.1 ;; esac
+FEEDS_TARGET="$FEEDS_HOST:${NEWSMON_FEEDS_METRICS_PORT:-6067}"
 
 say() { echo "prometheus: $*"; }
 die() { echo "prometheus: $*" >&2; exit 1; }
@@ -41,16 +44,17 @@ ensure_installed() {
     || die "apt-get install prometheus did not provide both prometheus and promtool"
 }
 
-# The template's targets are the defaults (127.0.0.1:6066 and 127.0.0.1:9090); each must be there once.
+# The template's targets are the defaults (127.0.0.1:6066, 127.0.0.1:6067 and 127.0.0.1:9090); each must be there once.
 write_config() {
   mkdir -p "$DATA"
-  python3 - "$TEMPLATE" "$CONFIG" "$WORKER_TARGETS" "$HOST:$PORT" "$(dirname "$TEMPLATE")" <<'EOF' \
+  python3 - "$TEMPLATE" "$CONFIG" "$WORKER_TARGETS" "$HOST:$PORT" "$(dirname "$TEMPLATE")" "$FEEDS_TARGET" <<'EOF' \
     || die "could not write $CONFIG from $TEMPLATE (above)"
 import re, sys
-template, out, workers, prometheus, base = sys.argv[1:]
+template, out, workers, prometheus, base, feeds = sys.argv[1:]
 text = open(template).read()
 quoted = ", ".join(f'"{t.strip()}"' for t in workers.split(",") if t.strip())
-for old, new in (('["127.0.0.1:6066"]', f"[{quoted}]"), ('["127.0.0.1:9090"]', f'["{prometheus}"]')):
+for old, new in (('["127.0.0.1:6066"]', f"[{quoted}]"), ('["127.0.0.1:9090"]', f'["{prometheus}"]'),
+                 ('["127.0.0.1:6067"]', f'["{feeds}"]')):
     if text.count(old) != 1:
         sys.exit(f"{template} no longer has the target {old} exactly once")
     text = text.replace(old, new)
@@ -58,7 +62,7 @@ text, n = re.subn(r"^(\s*- )(rules/\S+)$", lambda m: f"{m.group(1)}{base}/{m.gro
 if n == 0:
     sys.exit(f"{template} lists no rules/ file")
 header = (f"# Written by deploy/local/prometheus.sh from {template} on every start: edit that file, or set\n"
-          "# NEWSMON_WEB_PORT / PROMETHEUS_WORKER_TARGETS / PROMETHEUS_PORT, not this one.\n")
+          "# NEWSMON_WEB_PORT / PROMETHEUS_WORKER_TARGETS / NEWSMON_FEEDS_METRICS_PORT / PROMETHEUS_PORT, not this one.\n")
 open(out, "w").write(header + text)
 EOF
 }

@@ -94,18 +94,20 @@ def _generated_config(tmp_path, **env: str) -> tuple[dict, subprocess.CompletedP
     return yaml.safe_load((tmp_path / "prometheus.yml").read_text()), result
 
 
-@pytest.mark.parametrize(("env", "workers", "itself"), [
-    ({}, ["127.0.0.1:6066"], "127.0.0.1:9090"),
-    ({"NEWSMON_WEB_PORT": "23166", "PROMETHEUS_PORT": "23190"}, ["127.0.0.1:23166"], "127.0.0.1:23190"),
-    ({"NEWSMON_WEB_HOST": "0.0.0.0", "NEWSMON_WEB_PORT": "7001"}, ["127.0.0.1:7001"], "127.0.0.1:9090"),
+@pytest.mark.parametrize(("env", "workers", "itself", "feeds"), [
+    ({}, ["127.0.0.1:6066"], "127.0.0.1:9090", "127.0.0.1:6067"),
+    ({"NEWSMON_WEB_PORT": "23166", "PROMETHEUS_PORT": "23190", "NEWSMON_FEEDS_METRICS_PORT": "23167"},
+     ["127.0.0.1:23166"], "127.0.0.1:23190", "127.0.0.1:23167"),
+    ({"NEWSMON_WEB_HOST": "0.0.0.0", "NEWSMON_WEB_PORT": "7001"}, ["127.0.0.1:7001"], "127.0.0.1:9090",
+     "127.0.0.1:6067"),
     ({"PROMETHEUS_WORKER_TARGETS": "127.0.0.1:7001,127.0.0.1:7002", "PROMETHEUS_HOST": "127.0.0.2"},
-     ["127.0.0.1:7001", "127.0.0.1:7002"], "127.0.0.2:9090"),
+     ["127.0.0.1:7001", "127.0.0.1:7002"], "127.0.0.2:9090", "127.0.0.1:6067"),
 ])
-def test_the_launchers_config_scrapes_the_ports_the_settings_give(tmp_path, env, workers, itself):
+def test_the_launchers_config_scrapes_the_ports_the_settings_give(tmp_path, env, workers, itself, feeds):
     generated, result = _generated_config(tmp_path, **env)
     assert result.stdout.strip() == str(tmp_path / "prometheus.yml")
     targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in generated["scrape_configs"]}
-    assert targets == {"newsmon-worker": workers, "prometheus": [itself]}
+    assert targets == {"newsmon-worker": workers, "prometheus": [itself], "newsmon-feeds": [feeds]}
     assert generated["rule_files"] == [str(PROMETHEUS_DIR / "rules" / "*.yml")]  # found from .run/ too
     template = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     assert _without_targets(generated) | {"rule_files": None} == _without_targets(template) | {"rule_files": None}
