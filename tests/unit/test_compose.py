@@ -55,7 +55,8 @@ def test_schema_rejects_a_misspelt_service_key(compose, validator):
 
 
 def test_runs_every_service_of_the_stack(compose):
-    assert set(compose["services"]) == {"kafka", "postgres", "worker", "prometheus", "grafana"}
+    assert set(compose["services"]) == {"kafka", "postgres", "worker", "prometheus", "grafana", "feeds"}
+    assert compose["services"]["feeds"]["profiles"] == ["feeds"]  # opt-in: it needs a source list
 
 
 def test_kafka_image_is_the_version_the_local_script_runs(compose):
