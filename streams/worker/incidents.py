@@ -41,8 +41,8 @@ async def after_persist(batcher: Any, records: Sequence[EnrichedArticle]) -> lis
     rt: Runtime = batcher.rt
     if not records:
         return []
-    loop = asyncio.get_running_loop()
-    changes = await loop.run_in_executor(rt.db_executor, _update, rt, list(records))
+    # retried like the save itself: an outage just after the batch was written delays, never crashes, the agent
+    changes = await batcher._retrying(_update, rt, list(records))
     futures = []
     for change in changes:
         threshold = rt.settings.incident_threshold if change.reason == "corroborated" else None
