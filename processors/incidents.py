@@ -1,15 +1,18 @@
 """Incidents: the same real-world act reported by several articles, as one record. Pure functions.
 
-An event joins the incident named by its canonical key: (type, subtype, sorted actor codes, sorted target
-codes, date window), the window being the `window_days`-long bucket of days its date falls in, counted from a
-fixed origin. The key depends on the event alone, never on which report arrived first, so the same articles in
-any order give the same incidents, and a replay gives the same ids. What an incident says (first seen, outlets,
-articles, the evidence shown, the escalation link) is a fold over its members that does not depend on their
-order either: minima, maxima, sets, and ties broken by ids.
+Events share a canonical key: (type, subtype, sorted actor codes, sorted target codes). Within one key, members
+whose event dates (the date of the act, not of the report) are less than `window_days` apart are linked, and an
+incident is a connected component of those links (single linkage: the members sorted by date, a new component
+wherever two neighbours are `window_days` or more apart). The incident id derives from the key and the
+component's earliest event date. Both are functions of the SET of members, never of the order they arrived in,
+so the same articles in any order give the same incidents and a replay gives the same ids. There are no fixed
+date buckets: two reports of one act a day apart are linked whatever the calendar says.
 
-The price of fixed windows: two reports of one act whose dates straddle a window boundary make two incidents.
-The event date (the date of the act, not of the report) is what is bucketed, so reports published days apart
-still meet.
+A member that arrives later can bridge two components (they merge into one incident) or predate a component
+(its earliest date, hence its id, changes): the caller rebuilds every incident of the party group from all of its
+members (storage/incidents.py), so the stored incidents are always `cluster` of the stored members and the old
+ids are gone. What an incident says (first seen, outlets, articles, the evidence shown, the escalation link) is a
+fold over its members that does not depend on their order either: minima, maxima, sets, and ties broken by ids.
 """
 
 from __future__ import annotations
@@ -43,15 +46,9 @@ def party_key(type_: str, actors: Iterable[str], targets: Iterable[str]) -> str:
     return content_id(type_, ",".join(sorted(set(actors))), ",".join(sorted(set(targets))), prefix="pk-")
 
 
-def window_start(day: date, window_days: int = DEFAULT_WINDOW_DAYS) -> date:
-    """The first day of the window `day` falls in (windows count from date.min, so they never move)."""
-    ordinal = day.toordinal()
-    return date.fromordinal(ordinal - (ordinal - 1) % window_days)
-
-
 def incident_id_for(type_: str, subtype: str, actors: Iterable[str], targets: Iterable[str],
                     start: date) -> str:
-    """The incident id: from the canonical key alone."""
+    """The incident id: from the canonical key and the earliest event date of the incident."""
     return content_id(type_, subtype, ",".join(sorted(set(actors))), ",".join(sorted(set(targets))),
                       start.isoformat(), prefix="inc-")
 
@@ -75,10 +72,11 @@ def event_day(event: Event, record: EnrichedArticle) -> date:
     return (record.article.published or record.processed_at).date()
 
 
-def member_of(event: Event, record: EnrichedArticle, window_days: int = DEFAULT_WINDOW_DAYS) -> IncidentMember:
-    """The event as a member of its incident."""
+def member_of(event: Event, record: EnrichedArticle) -> IncidentMember:
+    """The event as a member of an incident. Its `incident_id` and `window_start` are provisional (the
+    incident of this member alone): which incident it joins depends on the other members, `cluster` decides."""
     day = event_day(event, record)
-    start = window_start(day, window_days)
+    start = day
     actors, targets = parties(event)
     return IncidentMember(
         incident_id=incident_id_for(event.type, event.subtype, actors, targets, start),
@@ -88,10 +86,10 @@ def member_of(event: Event, record: EnrichedArticle, window_days: int = DEFAULT_
         seen=record.article.published or record.processed_at, evidence=event.evidence.text)
 
 
-def members_of(record: EnrichedArticle, window_days: int = DEFAULT_WINDOW_DAYS) -> list[IncidentMember]:
+def members_of(record: EnrichedArticle) -> list[IncidentMember]:
     """The incident members of an article: its asserted events that name at least one party (an act with
     nobody in it cannot be told apart from any other)."""
-    return [member_of(ev, record, window_days) for ev in record.analysis.events
+    return [member_of(ev, record) for ev in record.analysis.events
             if ev.alertable and (ev.actors or ev.targets)]
 
 
@@ -127,11 +125,56 @@ def link_escalations(incidents: Sequence[Incident],
     return out
 
 
-def build(members: Iterable[IncidentMember], escalation_days: int = DEFAULT_ESCALATION_DAYS) -> list[Incident]:
-    """Every incident of a set of members, escalation links set, sorted by id. The same set in any order
-    gives the same result."""
+Key = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+def _key(m: IncidentMember) -> Key:
+    return m.type, m.subtype, m.actors, m.targets
+
+
+def components(members: Sequence[IncidentMember], window_days: int = DEFAULT_WINDOW_DAYS,
+               ) -> list[list[IncidentMember]]:
+    """The members of ONE key split into incidents: single linkage over event dates, linked when less than
+    `window_days` apart. Each component sorted by (date, article, event), the components by earliest date."""
+    ordered = sorted(members, key=lambda m: (m.event_date, m.article_id, m.event_id))
+    out: list[list[IncidentMember]] = []
+    for m in ordered:
+        if out and (m.event_date - out[-1][-1].event_date).days < window_days:
+            out[-1].append(m)
+        else:
+            out.append([m])
+    return out
+
+
+def assign(members: Iterable[IncidentMember], window_days: int = DEFAULT_WINDOW_DAYS) -> list[IncidentMember]:
+    """Every member with the id (and `window_start`, the earliest event date) of the incident it joins; one
+    member per (article, event), the later duplicate winning; sorted by (incident, article, event)."""
+    unique = {(m.article_id, m.event_id): m for m in members}
+    by_key: dict[Key, list[IncidentMember]] = defaultdict(list)
+    for m in unique.values():
+        by_key[_key(m)].append(m)
+    out = []
+    for (type_, subtype, actors, targets), group in by_key.items():
+        for component in components(group, window_days):
+            start = component[0].event_date
+            incident_id = incident_id_for(type_, subtype, actors, targets, start)
+            out += [m.model_copy(update={"incident_id": incident_id, "window_start": start}) for m in component]
+    return sorted(out, key=lambda m: (m.incident_id, m.article_id, m.event_id))
+
+
+def cluster(members: Iterable[IncidentMember], window_days: int = DEFAULT_WINDOW_DAYS,
+            escalation_days: int = DEFAULT_ESCALATION_DAYS) -> tuple[list[IncidentMember], list[Incident]]:
+    """(the members as assigned, their incidents with escalation links, sorted by id). The same set of members
+    in any order gives the same result."""
+    assigned = assign(members, window_days)
     groups: dict[str, list[IncidentMember]] = defaultdict(list)
-    for m in members:
+    for m in assigned:
         groups[m.incident_id].append(m)
     incidents = [fold(group) for _, group in sorted(groups.items())]
-    return link_escalations(incidents, escalation_days)
+    return assigned, link_escalations(incidents, escalation_days)
+
+
+def build(members: Iterable[IncidentMember], window_days: int = DEFAULT_WINDOW_DAYS,
+          escalation_days: int = DEFAULT_ESCALATION_DAYS) -> list[Incident]:
+    """Every incident of a set of members, escalation links set, sorted by id (`cluster` without the members)."""
+    return cluster(members, window_days, escalation_days)[1]

@@ -1,9 +1,11 @@
 """Incidents in the database: the members of each incident and the incidents folded from them.
 
-The clustering itself is a pure function of the processors (processors/incidents.py), handed in as `build`:
+The clustering itself is a pure function of the processors (processors/incidents.py), handed in as `cluster`:
 storage imports only schemas. `update` rebuilds every incident of the party groups an article batch touches
-from all their stored members, so the stored incidents are always what `build` gives for the stored members,
-whatever order the articles arrived in.
+from all their stored members, so the stored incidents (and each member's incident id) are always what
+`cluster` gives for the stored members, whatever order the articles arrived in. The rebuild replaces every
+incident row of those groups: an incident merged into another, or re-identified because an earlier report of
+it arrived, leaves no orphan row behind.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from storage.errors import translate
 from storage.models import incident_members, incidents
 
 CHUNK = 500
-Build = Callable[[Iterable[IncidentMember]], list[Incident]]
+# members -> (the members with the incident each joins, the incidents): processors.incidents.cluster
+Cluster = Callable[[Iterable[IncidentMember]], tuple[list[IncidentMember], list[Incident]]]
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class IncidentStore:
             with conn.begin():
                 yield conn
 
-    def update(self, article_ids: Sequence[str], members: Sequence[IncidentMember], build: Build,
+    def update(self, article_ids: Sequence[str], members: Sequence[IncidentMember], cluster: Cluster,
                threshold: int) -> list[IncidentChange]:
         """Replace the memberships of `article_ids` with `members` and rebuild the incidents of every party
         group involved, in ONE transaction. Returns the incidents that are new, that reached `threshold`
@@ -91,11 +94,11 @@ class IncidentStore:
         ids = sorted(set(article_ids))
         try:
             with self._write() as conn:
-                return self._update(conn, ids, members, build, threshold)
+                return self._update(conn, ids, members, cluster, threshold)
         except SQLAlchemyError as exc:
             raise translate(exc, f"updating the incidents of {len(ids)} article(s)") from exc
 
-    def _update(self, conn: sa.Connection, ids: list[str], members: Sequence[IncidentMember], build: Build,
+    def _update(self, conn: sa.Connection, ids: list[str], members: Sequence[IncidentMember], cluster: Cluster,
                 threshold: int) -> list[IncidentChange]:
         keys: set[str] = {m.party_key for m in members}
         for chunk in _chunks(ids):
@@ -119,7 +122,15 @@ class IncidentStore:
                 sa.select(incident_members).where(incident_members.c.party_key.in_(chunk))).mappings()]
             before.update((r["id"], incident_from_row(r)) for r in conn.execute(
                 sa.select(incidents).where(incidents.c.party_key.in_(chunk))).mappings())
-        after = build(everyone)
+        assigned, after = cluster(everyone)
+        stored = {(m.article_id, m.event_id): (m.incident_id, m.window_start) for m in everyone}
+        moved = [{"a": m.article_id, "e": m.event_id, "i": m.incident_id, "w": m.window_start}
+                 for m in assigned if stored.get((m.article_id, m.event_id)) != (m.incident_id, m.window_start)]
+        if moved:
+            conn.execute(incident_members.update()
+                         .where(incident_members.c.article_id == sa.bindparam("a"),
+                                incident_members.c.event_id == sa.bindparam("e"))
+                         .values(incident_id=sa.bindparam("i"), window_start=sa.bindparam("w")), moved)
         for chunk in _chunks(party_keys):
             conn.execute(incidents.delete().where(incidents.c.party_key.in_(chunk)))
         if after:
@@ -142,6 +153,22 @@ class IncidentStore:
                         .where(incident_members.c.incident_id.in_(chunk))):
                     found.setdefault(incident_id, set()).add(outlet)
         return found
+
+    def membership(self, events: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, set[str]]]:
+        """(article id, event id) -> (the incident the stored membership puts it in, the outlets of that
+        incident); events that are no member are absent."""
+        wanted = sorted(set(events))
+        found: dict[tuple[str, str], str] = {}
+        with self._read("reading incident memberships") as conn:
+            for chunk in _chunks(sorted({a for a, _ in wanted})):
+                for article_id, event_id, incident_id in conn.execute(
+                        sa.select(incident_members.c.article_id, incident_members.c.event_id,
+                                  incident_members.c.incident_id)
+                        .where(incident_members.c.article_id.in_(chunk))):
+                    found[(article_id, event_id)] = incident_id
+        found = {key: found[key] for key in wanted if key in found}
+        outlets = self.outlets(found.values())
+        return {key: (incident_id, outlets.get(incident_id, set())) for key, incident_id in found.items()}
 
     def list(self, *, type_: str | None = None, since: datetime | None = None, min_sources: int = 1,
              limit: int = 50) -> list[Incident]:

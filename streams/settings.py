@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     # change on a worker before it ships. Events then record the changed rules version (its content hash).
     rules_dir: str | None = None
 
-    # Incidents (processors/incidents.py): reports of one act join one incident when their dates fall in the same
-    # window of this many days; `alerts.incidents` announces an incident again when this many distinct outlets
+    # Incidents (processors/incidents.py): reports of one act are linked into one incident when their event dates
+    # are less than this many days apart; `alerts.incidents` announces an incident again when this many distinct outlets
     # report it; an impose escalates a threaten between the same parties up to this many days earlier.
     incident_window_days: int = Field(default=7, ge=1)
     incident_threshold: int = Field(default=3, ge=1)

@@ -56,8 +56,7 @@ def measure(path: Path, model: str, repeat: int = 50) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     for _ in range(repeat):
-        members = [m for r in records for m in clustering.members_of(r)]
-        incidents = clustering.build(members)
+        members, incidents = clustering.cluster([m for r in records for m in clustering.members_of(r)])
     pure_s = (time.perf_counter() - t0) / repeat
 
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-incidents-") as tmp:
@@ -66,7 +65,7 @@ def measure(path: Path, model: str, repeat: int = 50) -> dict[str, Any]:
         store = storage.IncidentStore(engine)
         t0 = time.perf_counter()
         for record in records:
-            store.update([record.article.id], clustering.members_of(record), clustering.build, 3)
+            store.update([record.article.id], clustering.members_of(record), clustering.cluster, 3)
         stored_s = time.perf_counter() - t0
         stored = store.list(limit=1000)
         engine.dispose()

@@ -25,15 +25,19 @@ from streams.worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
-def members(rt: Runtime, records: Sequence[EnrichedArticle]) -> list:
-    window = rt.settings.incident_window_days
-    return [m for record in records for m in clustering.members_of(record, window)]
+def members(records: Sequence[EnrichedArticle]) -> list:
+    return [m for record in records for m in clustering.members_of(record)]
+
+
+def cluster_for(settings: Any) -> Any:
+    """The clustering with the deployment's window and escalation settings (what storage rebuilds with)."""
+    return partial(clustering.cluster, window_days=settings.incident_window_days,
+                   escalation_days=settings.incident_escalation_days)
 
 
 def _update(rt: Runtime, records: Sequence[EnrichedArticle]) -> list[storage.IncidentChange]:
-    build = partial(clustering.build, escalation_days=rt.settings.incident_escalation_days)
     return rt.repository.update_incidents(
-        [r.article.id for r in records], members(rt, records), build, rt.settings.incident_threshold)
+        [r.article.id for r in records], members(records), cluster_for(rt.settings), rt.settings.incident_threshold)
 
 
 async def after_persist(batcher: Any, records: Sequence[EnrichedArticle]) -> list[Awaitable[Any]]:
@@ -54,28 +58,32 @@ async def after_persist(batcher: Any, records: Sequence[EnrichedArticle]) -> lis
     return futures
 
 
-async def corroboration(rt: Runtime, chunk: Sequence[EnrichedArticle]) -> dict[str, set[str]] | None:
-    """The outlets already stored for the incidents of a chunk's alertable events; None when the database
-    cannot say. Best effort: alerts must not wait for the database (only the persist agent does), so an
-    unavailable database leaves the alerts' corroboration unknown rather than holding them back."""
-    window = rt.settings.incident_window_days
-    ids = {clustering.member_of(ev, rec, window).incident_id
-           for rec in chunk for ev in rec.analysis.events if ev.alertable}
-    if not ids:
+Known = dict[tuple[str, str], tuple[str, set[str]]]  # (article id, event id) -> (incident id, its outlets)
+
+
+async def corroboration(rt: Runtime, chunk: Sequence[EnrichedArticle]) -> Known | None:
+    """The stored incident of each of a chunk's alertable events and that incident's outlets, read after the
+    rebuild (so an event's incident is the one its stored membership names: a later report may have merged
+    or re-identified it); None when the database cannot say. Best effort: alerts must not wait for the
+    database (only the persist agent does), so an unavailable database leaves the alerts' incident and
+    corroboration unknown rather than holding them back."""
+    keys = sorted({(rec.article.id, ev.id) for rec in chunk for ev in rec.analysis.events if ev.alertable})
+    if not keys:
         return {}
     loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(rt.db_executor, rt.repository.incident_outlets, sorted(ids))
+        return await loop.run_in_executor(rt.db_executor, rt.repository.incidents_of, keys)
     except storage.StorageError as exc:
-        log.warning("corroboration of %d incident(s) unknown, the database did not answer: %s", len(ids), exc)
+        log.warning("incidents of %d event(s) unknown, the database did not answer: %s", len(keys), exc)
         return None
 
 
-def alert_for(rt: Runtime, record: EnrichedArticle, event: Any, known: dict[str, set[str]] | None) -> Alert:
-    """The alert of an event, with its incident id and corroboration count (distinct outlets so far,
-    this article's included; None when `known` is None: the database could not say)."""
+def alert_for(rt: Runtime, record: EnrichedArticle, event: Any, known: Known | None) -> Alert:
+    """The alert of an event, with its incident id and corroboration count (distinct outlets of the stored
+    incident); both None when the database could not say (`known` None) or the event is no incident member
+    (it names no party)."""
     article = record.article
-    member = clustering.member_of(event, record, rt.settings.incident_window_days)
-    count = None if known is None else len(known.get(member.incident_id, set()) | {member.outlet})
+    incident_id, outlets = (known or {}).get((article.id, event.id), (None, set()))
+    count = len(outlets) if incident_id else None
     return Alert.for_event(event, title=article.title, url=article.url, published=article.published,
-                           incident_id=member.incident_id, corroboration=count)
+                           incident_id=incident_id, corroboration=count)

@@ -24,7 +24,7 @@ def reports():
 
 def update(store: IncidentStore, records, threshold: int = 3):
     members = [m for r in records for m in clustering.members_of(r)]
-    return store.update([r.article.id for r in records], members, clustering.build, threshold)
+    return store.update([r.article.id for r in records], members, clustering.cluster, threshold)
 
 
 def test_incidents_built_batch_by_batch_in_any_order_are_the_same(engine, repo):
@@ -38,7 +38,7 @@ def test_incidents_built_batch_by_batch_in_any_order_are_the_same(engine, repo):
         results.append(sorted(store.list(), key=lambda i: i.id))
         update(store, [])  # nothing
         for record in records:  # empty the tables for the next order: the articles lose their events
-            store.update([record.article.id], [], clustering.build, 3)
+            store.update([record.article.id], [], clustering.cluster, 3)
         assert store.count() == 0
     assert results[0] == results[1]
     assert results[0] == clustering.build([m for r in reports() for m in clustering.members_of(r)])
@@ -67,3 +67,24 @@ def test_a_restored_article_whose_event_changed_leaves_its_old_incident(engine, 
     update(store, [report("a1", "p", "impose", ["CAN"], ["RUS"], date(2026, 5, 5))])
     assert [i.targets for i in store.list()] == [("RUS",)]
     assert store.outlets([store.list()[0].id]) == {store.list()[0].id: {"p"}}
+
+
+def test_a_bridging_and_an_earlier_report_merge_and_re_identify_incidents_leaving_no_orphan(engine, repo):
+    store = IncidentStore(engine)
+    update(store, [report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 1))])
+    update(store, [report("a2", "q", "impose", ["CAN"], ["BLR"], date(2026, 5, 8))])
+    assert store.count() == 2  # a week apart: two acts, as far as anyone can tell
+    changes = update(store, [report("a3", "r", "impose", ["CAN"], ["BLR"], date(2026, 5, 4))])
+    [merged] = store.list()  # the report in between joins them: one incident, the other row is gone
+    assert merged.article_ids == ("a1", "a2", "a3") and merged.first_date == date(2026, 5, 1)
+    assert [(c.reason, c.incident.id) for c in changes] == [("corroborated", merged.id)]  # grew, not new
+    changes = update(store, [report("a4", "s", "impose", ["CAN"], ["BLR"], date(2026, 4, 29))])
+    [earlier] = store.list()  # an earlier report: the earliest date, so the id, moves
+    assert earlier.id != merged.id and store.get(merged.id) is None
+    assert [(c.reason, c.incident.id) for c in changes] == [("new", earlier.id), ("corroborated", earlier.id)]
+    membership = store.membership([(a, e) for a in ("a1", "a2", "a3", "a4")
+                                   for e in [m.event_id for m in clustering.members_of(
+                                       report(a, "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 1)))]])
+    assert {incident_id for incident_id, _ in membership.values()} == {earlier.id}
+    assert store.outlets([earlier.id]) == {earlier.id: {"p", "q", "r", "s"}}
+    assert store.outlets([merged.id]) == {}  # no member left under the old id

@@ -33,8 +33,8 @@ def corpus() -> list[EnrichedArticle]:
     ]
 
 
-def build(records) -> list:
-    return clustering.build([m for r in records for m in clustering.members_of(r)])
+def build(records, window_days=7) -> list:
+    return clustering.build([m for r in records for m in clustering.members_of(r)], window_days)
 
 
 def test_the_same_reports_in_any_order_give_the_same_incidents():
@@ -75,20 +75,53 @@ def test_an_impose_long_after_the_threat_is_no_escalation():
         [m for r in records for m in clustering.members_of(r)], escalation_days=200))
 
 
+def ids(*reports, window_days=7) -> list[str]:
+    """The incident id of each report's member, clustered together."""
+    assigned = {m.article_id: m.incident_id
+                for m in clustering.assign([m for r in reports for m in clustering.members_of(r)], window_days)}
+    return [assigned[r.article.id] for r in reports]
+
+
 def test_the_incident_id_depends_on_the_act_not_on_the_report():
-    one = clustering.members_of(report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 5)))[0]
-    other = clustering.members_of(report("zz", "q", "impose", ["CAN"], ["BLR"], date(2026, 5, 10)))[0]
-    assert one.incident_id == other.incident_id  # same week (Monday 4 to Sunday 10 May)
-    later = clustering.members_of(report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 11)))[0]
-    assert later.incident_id != one.incident_id  # the next window
-    target = clustering.members_of(report("a1", "p", "impose", ["CAN"], ["RUS"], date(2026, 5, 5)))[0]
-    assert target.incident_id != one.incident_id
+    one = report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 5))
+    other = report("zz", "q", "impose", ["CAN"], ["BLR"], date(2026, 5, 10))
+    assert ids(one, other)[0] == ids(one, other)[1] == ids(one)[0]  # the earliest date names it
+    target = report("b1", "p", "impose", ["CAN"], ["RUS"], date(2026, 5, 5))
+    assert ids(one, target)[0] != ids(one, target)[1]
 
 
-def test_windows_are_fixed_and_start_on_a_monday_by_default():
-    assert clustering.window_start(date(2026, 5, 10)) == date(2026, 5, 4)
-    assert clustering.window_start(date(2026, 5, 4)) == date(2026, 5, 4)
-    assert clustering.window_start(date(2026, 5, 4), 1) == date(2026, 5, 4)
+def test_reports_a_day_apart_join_one_incident_whatever_the_calendar_says():
+    # Sunday 10 and Monday 11 May: fixed weekly buckets split them, date proximity does not
+    sunday = report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 10))
+    monday = report("a2", "q", "impose", ["CAN"], ["BLR"], date(2026, 5, 11))
+    [incident] = build([sunday, monday])
+    assert (incident.sources, incident.first_date, incident.window_start) == (2, date(2026, 5, 10), date(2026, 5, 10))
+
+
+def test_reports_a_window_or_more_apart_are_two_incidents_and_a_report_between_bridges_them():
+    first = report("a1", "p", "impose", ["CAN"], ["BLR"], date(2026, 5, 1))
+    second = report("a2", "q", "impose", ["CAN"], ["BLR"], date(2026, 5, 8))  # 7 days: not linked
+    assert len(build([first, second])) == 2
+    bridge = report("a3", "r", "impose", ["CAN"], ["BLR"], date(2026, 5, 4))  # 3 and 4 days from them
+    [merged] = build([second, bridge, first])
+    assert merged.article_ids == ("a1", "a2", "a3") and merged.first_date == date(2026, 5, 1)
+    assert len(build([first, second], window_days=8)) == 1
+
+
+def test_an_earlier_report_re_identifies_the_incident_and_any_order_gives_the_same_ids():
+    reports = [report(f"a{i}", f"o{i}", "impose", ["CAN"], ["BLR"], date(2026, 5, d))
+               for i, d in enumerate((6, 9, 3, 20, 16, 28, 2))]
+    before = ids(*reports[:2])
+    assert len(set(before)) == 1
+    after = ids(*reports)
+    assert after[0] != before[0]  # 3 May and then 2 May joined it: its earliest date moved
+    expected = dict(zip([r.article.id for r in reports], after, strict=True))
+    for seed in range(6):
+        shuffled = reports[:]
+        random.Random(seed).shuffle(shuffled)
+        assert dict(zip([r.article.id for r in shuffled], ids(*shuffled), strict=True)) == expected
+    # 2, 3, 6, 9 | 16, 20 | 28: single linkage, a gap under 7 days links, 7 and 8 do not
+    assert len(set(after)) == 3
 
 
 def test_an_undated_event_takes_the_articles_publication_date():
