@@ -30,6 +30,8 @@ class IncidentMember(Record):
     outlet: str  # who reported it: the article's source, else its URL's host, else its id
     seen: AwareDatetime  # the article's published time (else when it was processed)
     evidence: str
+    dated: bool = True  # the event had a date of its own (else event_date is the article's publication)
+    terms: tuple[str, ...] = ()  # what the report says beyond the key (processors.incidents.terms_of)
 
 
 class Incident(Record):

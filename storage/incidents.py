@@ -49,13 +49,15 @@ def _lock_key(party_key: str) -> int:
 
 def _member_row(m: IncidentMember) -> dict[str, Any]:
     row = m.model_dump()
-    row["actors"], row["targets"] = list(m.actors), list(m.targets)
+    row["actors"], row["targets"], row["terms"] = list(m.actors), list(m.targets), list(m.terms)
     return row
 
 
 def _member_from_row(row: Any) -> IncidentMember:
     data = dict(row)
     data["actors"], data["targets"] = tuple(data["actors"]), tuple(data["targets"])
+    data["terms"] = tuple(data["terms"] or ())  # NULL: stored before revision 0005
+    data["dated"] = True if data["dated"] is None else data["dated"]
     return IncidentMember(**data)
 
 

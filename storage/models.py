@@ -153,6 +153,9 @@ class IncidentMemberRow(Base):
     outlet: Mapped[str] = mapped_column(sa.Text)
     seen: Mapped[datetime] = mapped_column(UTCDateTime)
     evidence: Mapped[str] = mapped_column(sa.Text)
+    # NULL on members stored before revision 0005: dated, nothing beyond the key (storage/incidents.py)
+    dated: Mapped[bool | None] = mapped_column(sa.Boolean)
+    terms: Mapped[list[str] | None] = mapped_column(json_list())
 
 
 class IncidentRow(Base):

@@ -176,7 +176,8 @@ def promote(
             saved = skipped = 0
             store = IncidentStore(engine)
             cluster = partial(clustering.cluster, window_days=settings.incident_window_days,
-                              escalation_days=settings.incident_escalation_days)
+                              escalation_days=settings.incident_escalation_days,
+                              min_similarity=settings.incident_similarity)
             for i in range(0, len(records), 200):
                 chunk = records[i:i + 200]
                 result = repo.save_batch(chunk)

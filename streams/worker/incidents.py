@@ -32,7 +32,8 @@ def members(records: Sequence[EnrichedArticle]) -> list:
 def cluster_for(settings: Any) -> Any:
     """The clustering with the deployment's window and escalation settings (what storage rebuilds with)."""
     return partial(clustering.cluster, window_days=settings.incident_window_days,
-                   escalation_days=settings.incident_escalation_days)
+                   escalation_days=settings.incident_escalation_days,
+                   min_similarity=settings.incident_similarity)
 
 
 def _update(rt: Runtime, records: Sequence[EnrichedArticle]) -> list[storage.IncidentChange]:

@@ -8,8 +8,9 @@ import random
 from datetime import UTC, date, datetime
 
 from processors import incidents as clustering
-from schemas import EnrichedArticle
-from tests.support.incidents import report
+from schemas import EnrichedArticle, Evidence
+from tests.support.incidents import DISTINCT, report
+from tests.support.incidents import corpus as corpus_of
 
 
 def corpus() -> list[EnrichedArticle]:
@@ -128,3 +129,69 @@ def test_an_undated_event_takes_the_articles_publication_date():
     member = clustering.members_of(report("a1", "p", "impose", ["CAN"], ["BLR"], None,
                                           published=datetime(2026, 5, 6, 23, tzinfo=UTC)))[0]
     assert member.event_date == date(2026, 5, 6)
+
+
+def worded(article_id, outlet, day, evidence, title="", subtype="impose", actors=("GBR",), targets=("IRN",),
+           type_="sanction"):
+    """A report whose evidence sentence (and title) say something beyond the key. No entity is recognised here,
+    so the texts leave the parties' names out (the pipeline leaves out the names its entities give them)."""
+    record = report(article_id, outlet, subtype, list(actors), list(targets), day, type_=type_)
+    event = record.analysis.events[0].model_copy(update={"evidence": Evidence(text=evidence, start=0,
+                                                                                  end=len(evidence))})
+    article = record.article.model_copy(update={"title": title})
+    return record.model_copy(update={"article": article,
+                                     "analysis": record.analysis.model_copy(update={"events": (event,)})})
+
+
+def test_terms_leave_out_the_key_the_act_and_time_words():
+    [member] = clustering.members_of(worded("a1", "p", date(2026, 6, 1),
+                                            "GBR imposed sanctions on IRN on Monday, targeting three drone makers.",
+                                            title="New sanctions on drone companies"))
+    assert member.terms == ("company", "drone", "gbr", "irn", "maker")  # codes stay: no entity names them here
+    assert member.dated
+
+
+def test_two_acts_of_one_key_in_one_week_stay_apart_when_their_evidence_differs():
+    drones = [worded("d1", "p", date(2026, 6, 1), "Sanctions were imposed over attack drones."),
+              worded("d2", "q", date(2026, 6, 1), "The assets of drone manufacturers were frozen.")]
+    tankers = [worded("t1", "r", date(2026, 6, 4), "Sanctions were imposed, listing oil tankers."),
+               worded("t2", "s", date(2026, 6, 4), "A fleet of tankers and their operator were named.")]
+    incidents = build(drones + tankers)
+    assert sorted(i.article_ids for i in incidents) == [("d1", "d2"), ("t1", "t2")]
+    # on the same day, one act whatever the wording; without the evidence test, one incident for the week
+    assert len(clustering.build([m for r in drones + tankers for m in clustering.members_of(r)],
+                                min_similarity=0.0)) == 1
+
+
+def test_rewordings_of_one_act_dated_on_different_days_merge_on_their_shared_terms():
+    first = worded("k1", "p", date(2026, 6, 8), "Talks were held on water from the Omo dam.",
+                   subtype="meeting_or_talks", actors=("KEN", "ETH"), targets=(), type_="diplomacy")
+    second = worded("k2", "q", date(2026, 6, 9), "A second day of talks on sharing the Omo river's water.",
+                    subtype="meeting_or_talks", actors=("KEN", "ETH"), targets=(), type_="diplomacy")
+    other = worded("k3", "r", date(2026, 6, 12), "Their defence ministers discussed cattle raids on the border.",
+                   subtype="meeting_or_talks", actors=("KEN", "ETH"), targets=(), type_="diplomacy")
+    assert sorted(i.article_ids for i in build([other, second, first])) == [("k1", "k2"), ("k3",)]
+
+
+def test_an_undated_report_joins_the_nearest_incident_of_its_key_and_bridges_none():
+    drones = worded("d1", "p", date(2026, 6, 1), "Sanctions were imposed over attack drones.")
+    tankers = worded("t1", "r", date(2026, 6, 4), "Sanctions were imposed, listing oil tankers.")
+    undated = report("u1", "s", "impose", ["GBR"], ["IRN"], None, published=datetime(2026, 6, 5, 9, tzinfo=UTC))
+    later = report("u2", "s", "impose", ["GBR"], ["IRN"], None, published=datetime(2026, 6, 30, 9, tzinfo=UTC))
+    for order in ([drones, tankers, undated, later], [later, undated, tankers, drones]):
+        assert sorted(i.article_ids for i in build(order)) == [("d1",), ("t1", "u1"), ("u2",)]
+
+
+def test_the_distinct_acts_corpus_through_the_nlp_gives_its_four_acts_in_any_order(nlp, rules):
+    from processors import process_batch
+
+    labelled = corpus_of(DISTINCT)
+    act_of = {a.id: act for act, a in labelled}
+    analyses = process_batch([a for _, a in labelled], nlp, rules)
+    records = [EnrichedArticle(article=a, analysis=an) for (_, a), an in zip(labelled, analyses, strict=True)]
+    expected = build(records)
+    assert sorted(sorted({act_of[a] for a in i.article_ids}) for i in expected) == [
+        [act] for act in sorted(set(act_of.values()))]  # each incident one act, each act one incident
+    for seed in range(3):
+        random.Random(seed).shuffle(records)
+        assert build(records) == expected
