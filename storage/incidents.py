@@ -68,8 +68,11 @@ def _incident_row(inc: Incident) -> dict[str, Any]:
     return row
 
 
+ANNOUNCED = ("announced_sources", "announced_escalates_from")
+
+
 def incident_from_row(row: Any) -> Incident:
-    data = dict(row)
+    data = {k: v for k, v in dict(row).items() if k not in ANNOUNCED}
     for key in ("actors", "targets", "outlets", "article_ids"):
         data[key] = tuple(data[key])
     return Incident(**data)
@@ -91,8 +94,10 @@ class IncidentStore:
     def update(self, article_ids: Sequence[str], members: Sequence[IncidentMember], cluster: Cluster,
                threshold: int) -> list[IncidentChange]:
         """Replace the memberships of `article_ids` with `members` and rebuild the incidents of every party
-        group involved, in ONE transaction. Returns the incidents that are new, that reached `threshold`
-        sources, or that now escalate an earlier one. Idempotent: the same call twice changes nothing."""
+        group involved, in ONE transaction. Returns what is due to `alerts.incidents` of those groups (`_due`):
+        the incidents never announced, that reached `threshold` sources, or that escalate an earlier one since
+        last announced, including what an earlier call returned but `mark_announced` never recorded. Idempotent:
+        the same call twice changes nothing stored."""
         ids = sorted(set(article_ids))
         try:
             with self._write() as conn:
@@ -118,12 +123,13 @@ class IncidentStore:
         if unique:
             conn.execute(incident_members.insert(), [_member_row(m) for m in unique.values()])
         everyone: list[IncidentMember] = []
-        before: dict[str, Incident] = {}
+        announced: dict[str, tuple[int | None, str | None]] = {}
         for chunk in _chunks(party_keys):
             everyone += [_member_from_row(r) for r in conn.execute(
                 sa.select(incident_members).where(incident_members.c.party_key.in_(chunk))).mappings()]
-            before.update((r["id"], incident_from_row(r)) for r in conn.execute(
-                sa.select(incidents).where(incidents.c.party_key.in_(chunk))).mappings())
+            announced.update((r.id, (r.announced_sources, r.announced_escalates_from)) for r in conn.execute(
+                sa.select(incidents.c.id, *(incidents.c[k] for k in ANNOUNCED))
+                .where(incidents.c.party_key.in_(chunk))))
         assigned, after = cluster(everyone)
         stored = {(m.article_id, m.event_id): (m.incident_id, m.window_start) for m in everyone}
         moved = [{"a": m.article_id, "e": m.event_id, "i": m.incident_id, "w": m.window_start}
@@ -135,9 +141,31 @@ class IncidentStore:
                          .values(incident_id=sa.bindparam("i"), window_start=sa.bindparam("w")), moved)
         for chunk in _chunks(party_keys):
             conn.execute(incidents.delete().where(incidents.c.party_key.in_(chunk)))
-        if after:
-            conn.execute(incidents.insert(), [_incident_row(inc) for inc in after])
-        return _changes(before, after, threshold)
+        if after:  # an incident that keeps its id keeps what was announced of it; a new id starts unannounced
+            conn.execute(incidents.insert(), [
+                {**_incident_row(inc), **dict(zip(ANNOUNCED, announced.get(inc.id, (None, None)), strict=True))}
+                for inc in after])
+        return _due(after, announced, threshold)
+
+    def mark_announced(self, sent: Sequence[IncidentChange]) -> None:
+        """Record what the broker acknowledged: each incident as announced with the sources and escalation its
+        sent announcement carried (never fewer sources than recorded already). An incident rebuilt under
+        another id meanwhile is gone, and so is what was due of it: its successor is due as new."""
+        latest: dict[str, Incident] = {}
+        for change in sent:
+            latest[change.incident.id] = change.incident
+        if not latest:
+            return
+        rows = [{"i": inc.id, "s": inc.sources, "e": inc.escalates_from} for _, inc in sorted(latest.items())]
+        try:
+            with self._write() as conn:
+                conn.execute(incidents.update().where(incidents.c.id == sa.bindparam("i")).values(
+                    announced_sources=sa.case(
+                        (incidents.c.announced_sources > sa.bindparam("s"), incidents.c.announced_sources),
+                        else_=sa.bindparam("s")),
+                    announced_escalates_from=sa.bindparam("e")), rows)
+        except SQLAlchemyError as exc:
+            raise translate(exc, f"recording {len(rows)} incident announcement(s)") from exc
 
     def get(self, incident_id: str) -> Incident | None:
         with self._read(f"reading incident {incident_id!r}") as conn:
@@ -197,14 +225,19 @@ class IncidentStore:
             raise translate(exc, what) from exc
 
 
-def _changes(before: dict[str, Incident], after: Sequence[Incident], threshold: int) -> list[IncidentChange]:
+def _due(after: Sequence[Incident], announced: dict[str, tuple[int | None, str | None]],
+         threshold: int) -> list[IncidentChange]:
+    """What `alerts.incidents` still owes of each incident, from what was last announced of it: `new` when
+    never announced, `corroborated` when it reached `threshold` outlets since, `escalated` when it escalates
+    another incident than the one last announced. A sent-but-unrecorded announcement is due again (at least
+    once); one recorded is never due again."""
     out = []
     for inc in after:
-        old = before.get(inc.id)
-        if old is None:
+        sources, escalates_from = announced.get(inc.id, (None, None))
+        if sources is None:
             out.append(IncidentChange(inc, "new"))
-        if (old.sources if old else 0) < threshold <= inc.sources and threshold > 1:
+        if (sources or 0) < threshold <= inc.sources and threshold > 1:
             out.append(IncidentChange(inc, "corroborated"))
-        if inc.escalates_from and (old is None or old.escalates_from != inc.escalates_from):
+        if inc.escalates_from and inc.escalates_from != escalates_from:
             out.append(IncidentChange(inc, "escalated"))
     return out

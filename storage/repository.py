@@ -333,6 +333,10 @@ class Repository:
         """Replace the incident memberships of these articles and rebuild their incidents (IncidentStore.update)."""
         return IncidentStore(self.engine).update(article_ids, members, cluster, threshold)
 
+    def mark_incidents_announced(self, sent: Sequence[IncidentChange]) -> None:
+        """Record the incident announcements the broker acknowledged (IncidentStore.mark_announced)."""
+        IncidentStore(self.engine).mark_announced(sent)
+
     def incidents_of(self, events: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, set[str]]]:
         """(article id, event id) -> (the stored incident it is a member of, that incident's outlets)."""
         return IncidentStore(self.engine).membership(events)

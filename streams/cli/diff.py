@@ -186,7 +186,10 @@ def promote(
                 written = set(result.written)
                 kept = [r for r in chunk if r.article.id in written]
                 members = [m for r in kept for m in clustering.members_of(r)]
-                store.update([r.article.id for r in kept], members, cluster, settings.incident_threshold)
+                # promote announces nothing: what its rebuild makes due is recorded as announced, so a later
+                # live batch of the same parties does not announce it either
+                store.mark_announced(store.update([r.article.id for r in kept], members, cluster,
+                                                  settings.incident_threshold))
             shadow.record_promotion(version, saved)
         except StorageError as exc:
             raise CommandError(str(exc)) from None

@@ -4,8 +4,10 @@ about to `alerts.incidents`; before alerts go out, look up the incident and corr
 
 Incidents are rebuilt after the persist transaction, in one of their own. The batch's input offsets are
 committed only after both (the contract: streams/worker/agents.py); a crash in between is re-delivered and
-rebuilds the same incidents. What such a re-delivery cannot do is announce again an incident the crashed run
-had already stored: that notification is at most once.
+rebuilds the same incidents. Announcements are at least once, as alerts are: the rebuild returns what is due
+from the announced state stored with each incident (storage/incidents.py `_due`), the worker publishes it,
+waits for the broker's acknowledgement, and only then records it (`mark_incidents_announced`); a crash before
+that leaves it due, and the re-delivered batch, rebuilding the same party groups, sends it again.
 """
 
 from __future__ import annotations
@@ -42,12 +44,16 @@ def _update(rt: Runtime, records: Sequence[EnrichedArticle]) -> list[storage.Inc
 
 
 async def after_persist(batcher: Any, records: Sequence[EnrichedArticle]) -> list[Awaitable[Any]]:
-    """Rebuild the incidents of the persisted `records`; publish the changes. Returns the sends' futures."""
+    """Rebuild the incidents of the persisted `records` and publish what is due of them. Returns one awaitable:
+    the broker's acknowledgements, then the record of the announcements in the database (retried while it is
+    unavailable); the batch is done only when it is."""
     rt: Runtime = batcher.rt
     if not records:
         return []
     loop = asyncio.get_running_loop()
     changes = await loop.run_in_executor(rt.db_executor, _update, rt, list(records))
+    if not changes:
+        return []
     futures = []
     for change in changes:
         threshold = rt.settings.incident_threshold if change.reason == "corroborated" else None
@@ -56,7 +62,12 @@ async def after_persist(batcher: Any, records: Sequence[EnrichedArticle]) -> lis
         futures.append(await batcher.publish("alerts_incidents", change.incident.id.encode("utf-8"),
                                              dumps(update)))
         rt.metrics.incidents_published.labels(change.incident.type, change.reason).inc()
-    return futures
+
+    async def acknowledged_then_recorded() -> None:
+        await asyncio.gather(*futures)
+        await batcher._retrying(rt.repository.mark_incidents_announced, changes)
+
+    return [asyncio.ensure_future(acknowledged_then_recorded())]
 
 
 Known = dict[tuple[str, str], tuple[str, set[str]]]  # (article id, event id) -> (incident id, its outlets)

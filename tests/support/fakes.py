@@ -25,6 +25,7 @@ class FakeRepository:
         self.saved: list[list[str]] = []
         self.alerted: set[str] = set()
         self.members: list = []
+        self.announced: list = []
 
     def save_batch(self, records, realert=()):
         if self.outages:
@@ -44,6 +45,9 @@ class FakeRepository:
         kept = [m for m in self.members if m.article_id not in ids] + list(members)
         self.members, _ = cluster(kept)
         return []
+
+    def mark_incidents_announced(self, sent):
+        self.announced.extend(sent)
 
     def incidents_of(self, events):
         found = {(m.article_id, m.event_id): m.incident_id for m in self.members}

@@ -8,7 +8,7 @@ import random
 from datetime import date
 
 from processors import incidents as clustering
-from storage import IncidentStore
+from storage import IncidentChange, IncidentStore
 from tests.support.incidents import report
 
 
@@ -22,9 +22,14 @@ def reports():
     ]
 
 
-def update(store: IncidentStore, records, threshold: int = 3):
+def update(store: IncidentStore, records, threshold: int = 3, announce: bool = True):
+    """Store the records' incidents; what is due is then announced (recorded as the worker does once the broker
+    acknowledged it) unless `announce` is False (the announcement was lost)."""
     members = [m for r in records for m in clustering.members_of(r)]
-    return store.update([r.article.id for r in records], members, clustering.cluster, threshold)
+    changes = store.update([r.article.id for r in records], members, clustering.cluster, threshold)
+    if announce:
+        store.mark_announced(changes)
+    return changes
 
 
 def test_incidents_built_batch_by_batch_in_any_order_are_the_same(engine, repo):
@@ -88,3 +93,22 @@ def test_a_bridging_and_an_earlier_report_merge_and_re_identify_incidents_leavin
     assert {incident_id for incident_id, _ in membership.values()} == {earlier.id}
     assert store.outlets([earlier.id]) == {earlier.id: {"p", "q", "r", "s"}}
     assert store.outlets([merged.id]) == {}  # no member left under the old id
+
+
+def test_what_was_due_and_never_recorded_is_due_again_and_survives_a_rebuild(engine, repo):
+    store = IncidentStore(engine)
+    first, second, third, _, _ = reports()
+    assert [c.reason for c in update(store, [first], announce=False)] == ["new"]
+    # the announcement was lost (a crash before the broker acknowledged it): the batch again owes it again
+    assert [c.reason for c in update(store, [first], announce=False)] == ["new"]
+    # another batch of the same party group rebuilds the incident: still owed, with what it holds now
+    changes = update(store, [second])
+    assert [(c.reason, c.incident.sources) for c in changes] == [("new", 2)]
+    assert update(store, [first]) == []  # recorded: the rebuild carries what was announced
+    changes = update(store, [third], announce=False)
+    assert [(c.reason, c.incident.sources) for c in changes] == [("corroborated", 3)]
+    assert [(c.reason, c.incident.sources) for c in update(store, [third])] == [("corroborated", 3)]
+    assert update(store, [third]) == []
+    [incident] = store.list()
+    store.mark_announced([IncidentChange(incident.model_copy(update={"sources": 1}), "new")])
+    assert update(store, [third]) == []  # a late record of an older announcement never lowers what was sent
