@@ -1,10 +1,11 @@
 """Stage `incidents` of `newsmon bench`: how well the clustering joins reports of the same act, and what it costs
 per article, on a labelled corpus (JSON lines of {"act": label, "article": {...}}; the repository's own is
-tests/data/incident_corpus.jsonl, written for the tests: 20 articles by invented outlets about 4 acts).
+tests/data/incident_corpus.jsonl, written for the tests: 20 articles by invented outlets about 4 acts, and
+tests/data/incident_corpus_distinct.jsonl: 11 articles about 4 acts, two keys each with two acts in one week).
 
 Quality is B-cubed precision and recall over the incident members (each asserted event with parties): for each
 member, the share of its incident that reports its act (precision) and the share of its act's members in its
-incident (recall). Cost is the pure clustering (members + build) and the incremental database update the persist
+incident (recall). Cost is the pure clustering (members, with their terms, + cluster) and the incremental database update the persist
 path runs (SQLite in a temporary file, one article per update: the worst case, a batch shares the transaction).
 """
 
