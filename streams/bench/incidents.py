@@ -6,7 +6,8 @@ tests/data/incident_corpus_distinct.jsonl: 11 articles about 4 acts, two keys ea
 Quality is B-cubed precision and recall over the incident members (each asserted event with parties): for each
 member, the share of its incident that reports its act (precision) and the share of its act's members in its
 incident (recall). Cost is the pure clustering (members, with their terms, + cluster) and the incremental
-database update the persist path runs (SQLite in a temporary file, one article per update: the worst case, a batch shares the transaction).
+database update the persist path runs (SQLite in a temporary file, one article per update: the worst case, a
+batch shares the transaction).
 """
 
 from __future__ import annotations
