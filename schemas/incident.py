@@ -25,11 +25,13 @@ class IncidentMember(Record):
     subtype: str
     actors: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
-    window_start: date  # the date window (bucket) the event's date falls in
+    window_start: date  # the earliest event date of the incident it joins (processors.incidents.assign)
     event_date: date
     outlet: str  # who reported it: the article's source, else its URL's host, else its id
     seen: AwareDatetime  # the article's published time (else when it was processed)
     evidence: str
+    dated: bool = True  # the event had a date of its own (else event_date is the article's publication)
+    terms: tuple[str, ...] = ()  # what the report says beyond the key (processors.incidents.terms_of)
 
 
 class Incident(Record):
@@ -41,7 +43,7 @@ class Incident(Record):
     subtype: str
     actors: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
-    window_start: date
+    window_start: date  # its earliest event date (= first_date), part of its id
     first_date: date  # earliest and latest event date among its reports
     last_date: date
     first_seen: AwareDatetime  # earliest and latest report (published time)

@@ -1,9 +1,11 @@
 """Incidents in the database: the members of each incident and the incidents folded from them.
 
-The clustering itself is a pure function of the processors (processors/incidents.py), handed in as `build`:
+The clustering itself is a pure function of the processors (processors/incidents.py), handed in as `cluster`:
 storage imports only schemas. `update` rebuilds every incident of the party groups an article batch touches
-from all their stored members, so the stored incidents are always what `build` gives for the stored members,
-whatever order the articles arrived in.
+from all their stored members, so the stored incidents (and each member's incident id) are always what
+`cluster` gives for the stored members, whatever order the articles arrived in. The rebuild replaces every
+incident row of those groups: an incident merged into another, or re-identified because an earlier report of
+it arrived, leaves no orphan row behind.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from storage.errors import translate
 from storage.models import incident_members, incidents
 
 CHUNK = 500
-Build = Callable[[Iterable[IncidentMember]], list[Incident]]
+# members -> (the members with the incident each joins, the incidents): processors.incidents.cluster
+Cluster = Callable[[Iterable[IncidentMember]], tuple[list[IncidentMember], list[Incident]]]
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,15 @@ def _lock_key(party_key: str) -> int:
 
 def _member_row(m: IncidentMember) -> dict[str, Any]:
     row = m.model_dump()
-    row["actors"], row["targets"] = list(m.actors), list(m.targets)
+    row["actors"], row["targets"], row["terms"] = list(m.actors), list(m.targets), list(m.terms)
     return row
 
 
 def _member_from_row(row: Any) -> IncidentMember:
     data = dict(row)
     data["actors"], data["targets"] = tuple(data["actors"]), tuple(data["targets"])
+    data["terms"] = tuple(data["terms"] or ())  # NULL: stored before revision 0005
+    data["dated"] = True if data["dated"] is None else data["dated"]
     return IncidentMember(**data)
 
 
@@ -63,8 +68,11 @@ def _incident_row(inc: Incident) -> dict[str, Any]:
     return row
 
 
+ANNOUNCED = ("announced_sources", "announced_escalates_from")
+
+
 def incident_from_row(row: Any) -> Incident:
-    data = dict(row)
+    data = {k: v for k, v in dict(row).items() if k not in ANNOUNCED}
     for key in ("actors", "targets", "outlets", "article_ids"):
         data[key] = tuple(data[key])
     return Incident(**data)
@@ -83,19 +91,21 @@ class IncidentStore:
             with conn.begin():
                 yield conn
 
-    def update(self, article_ids: Sequence[str], members: Sequence[IncidentMember], build: Build,
+    def update(self, article_ids: Sequence[str], members: Sequence[IncidentMember], cluster: Cluster,
                threshold: int) -> list[IncidentChange]:
         """Replace the memberships of `article_ids` with `members` and rebuild the incidents of every party
-        group involved, in ONE transaction. Returns the incidents that are new, that reached `threshold`
-        sources, or that now escalate an earlier one. Idempotent: the same call twice changes nothing."""
+        group involved, in ONE transaction. Returns what is due to `alerts.incidents` of those groups (`_due`):
+        the incidents never announced, that reached `threshold` sources, or that escalate an earlier one since
+        last announced, including what an earlier call returned but `mark_announced` never recorded. Idempotent:
+        the same call twice changes nothing stored."""
         ids = sorted(set(article_ids))
         try:
             with self._write() as conn:
-                return self._update(conn, ids, members, build, threshold)
+                return self._update(conn, ids, members, cluster, threshold)
         except SQLAlchemyError as exc:
             raise translate(exc, f"updating the incidents of {len(ids)} article(s)") from exc
 
-    def _update(self, conn: sa.Connection, ids: list[str], members: Sequence[IncidentMember], build: Build,
+    def _update(self, conn: sa.Connection, ids: list[str], members: Sequence[IncidentMember], cluster: Cluster,
                 threshold: int) -> list[IncidentChange]:
         keys: set[str] = {m.party_key for m in members}
         for chunk in _chunks(ids):
@@ -113,18 +123,49 @@ class IncidentStore:
         if unique:
             conn.execute(incident_members.insert(), [_member_row(m) for m in unique.values()])
         everyone: list[IncidentMember] = []
-        before: dict[str, Incident] = {}
+        announced: dict[str, tuple[int | None, str | None]] = {}
         for chunk in _chunks(party_keys):
             everyone += [_member_from_row(r) for r in conn.execute(
                 sa.select(incident_members).where(incident_members.c.party_key.in_(chunk))).mappings()]
-            before.update((r["id"], incident_from_row(r)) for r in conn.execute(
-                sa.select(incidents).where(incidents.c.party_key.in_(chunk))).mappings())
-        after = build(everyone)
+            announced.update((r.id, (r.announced_sources, r.announced_escalates_from)) for r in conn.execute(
+                sa.select(incidents.c.id, *(incidents.c[k] for k in ANNOUNCED))
+                .where(incidents.c.party_key.in_(chunk))))
+        assigned, after = cluster(everyone)
+        stored = {(m.article_id, m.event_id): (m.incident_id, m.window_start) for m in everyone}
+        moved = [{"a": m.article_id, "e": m.event_id, "i": m.incident_id, "w": m.window_start}
+                 for m in assigned if stored.get((m.article_id, m.event_id)) != (m.incident_id, m.window_start)]
+        if moved:
+            conn.execute(incident_members.update()
+                         .where(incident_members.c.article_id == sa.bindparam("a"),
+                                incident_members.c.event_id == sa.bindparam("e"))
+                         .values(incident_id=sa.bindparam("i"), window_start=sa.bindparam("w")), moved)
         for chunk in _chunks(party_keys):
             conn.execute(incidents.delete().where(incidents.c.party_key.in_(chunk)))
-        if after:
-            conn.execute(incidents.insert(), [_incident_row(inc) for inc in after])
-        return _changes(before, after, threshold)
+        if after:  # an incident that keeps its id keeps what was announced of it; a new id starts unannounced
+            conn.execute(incidents.insert(), [
+                {**_incident_row(inc), **dict(zip(ANNOUNCED, announced.get(inc.id, (None, None)), strict=True))}
+                for inc in after])
+        return _due(after, announced, threshold)
+
+    def mark_announced(self, sent: Sequence[IncidentChange]) -> None:
+        """Record what the broker acknowledged: each incident as announced with the sources and escalation its
+        sent announcement carried (never fewer sources than recorded already). An incident rebuilt under
+        another id meanwhile is gone, and so is what was due of it: its successor is due as new."""
+        latest: dict[str, Incident] = {}
+        for change in sent:
+            latest[change.incident.id] = change.incident
+        if not latest:
+            return
+        rows = [{"i": inc.id, "s": inc.sources, "e": inc.escalates_from} for _, inc in sorted(latest.items())]
+        try:
+            with self._write() as conn:
+                conn.execute(incidents.update().where(incidents.c.id == sa.bindparam("i")).values(
+                    announced_sources=sa.case(
+                        (incidents.c.announced_sources > sa.bindparam("s"), incidents.c.announced_sources),
+                        else_=sa.bindparam("s")),
+                    announced_escalates_from=sa.bindparam("e")), rows)
+        except SQLAlchemyError as exc:
+            raise translate(exc, f"recording {len(rows)} incident announcement(s)") from exc
 
     def get(self, incident_id: str) -> Incident | None:
         with self._read(f"reading incident {incident_id!r}") as conn:
@@ -142,6 +183,22 @@ class IncidentStore:
                         .where(incident_members.c.incident_id.in_(chunk))):
                     found.setdefault(incident_id, set()).add(outlet)
         return found
+
+    def membership(self, events: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, set[str]]]:
+        """(article id, event id) -> (the incident the stored membership puts it in, the outlets of that
+        incident); events that are no member are absent."""
+        wanted = sorted(set(events))
+        found: dict[tuple[str, str], str] = {}
+        with self._read("reading incident memberships") as conn:
+            for chunk in _chunks(sorted({a for a, _ in wanted})):
+                for article_id, event_id, incident_id in conn.execute(
+                        sa.select(incident_members.c.article_id, incident_members.c.event_id,
+                                  incident_members.c.incident_id)
+                        .where(incident_members.c.article_id.in_(chunk))):
+                    found[(article_id, event_id)] = incident_id
+        found = {key: found[key] for key in wanted if key in found}
+        outlets = self.outlets(found.values())
+        return {key: (incident_id, outlets.get(incident_id, set())) for key, incident_id in found.items()}
 
     def list(self, *, type_: str | None = None, since: datetime | None = None, min_sources: int = 1,
              limit: int = 50) -> list[Incident]:
@@ -168,14 +225,19 @@ class IncidentStore:
             raise translate(exc, what) from exc
 
 
-def _changes(before: dict[str, Incident], after: Sequence[Incident], threshold: int) -> list[IncidentChange]:
+def _due(after: Sequence[Incident], announced: dict[str, tuple[int | None, str | None]],
+         threshold: int) -> list[IncidentChange]:
+    """What `alerts.incidents` still owes of each incident, from what was last announced of it: `new` when
+    never announced, `corroborated` when it reached `threshold` outlets since, `escalated` when it escalates
+    another incident than the one last announced. A sent-but-unrecorded announcement is due again (at least
+    once); one recorded is never due again."""
     out = []
     for inc in after:
-        old = before.get(inc.id)
-        if old is None:
+        sources, escalates_from = announced.get(inc.id, (None, None))
+        if sources is None:
             out.append(IncidentChange(inc, "new"))
-        if (old.sources if old else 0) < threshold <= inc.sources and threshold > 1:
+        if (sources or 0) < threshold <= inc.sources and threshold > 1:
             out.append(IncidentChange(inc, "corroborated"))
-        if inc.escalates_from and (old is None or old.escalates_from != inc.escalates_from):
+        if inc.escalates_from and inc.escalates_from != escalates_from:
             out.append(IncidentChange(inc, "escalated"))
     return out

@@ -153,6 +153,9 @@ class IncidentMemberRow(Base):
     outlet: Mapped[str] = mapped_column(sa.Text)
     seen: Mapped[datetime] = mapped_column(UTCDateTime)
     evidence: Mapped[str] = mapped_column(sa.Text)
+    # NULL on members stored before revision 0005: dated, nothing beyond the key (storage/incidents.py)
+    dated: Mapped[bool | None] = mapped_column(sa.Boolean)
+    terms: Mapped[list[str] | None] = mapped_column(json_list())
 
 
 class IncidentRow(Base):
@@ -178,6 +181,10 @@ class IncidentRow(Base):
     article_ids: Mapped[list[str]] = mapped_column(json_list())
     evidence: Mapped[str] = mapped_column(sa.Text)
     escalates_from: Mapped[str | None] = mapped_column(sa.Text)
+    # What `alerts.incidents` last announced (broker-acknowledged; NULL sources: never, so `new` is due):
+    # storage/incidents.py computes what is due from them, mark_announced records a send.
+    announced_sources: Mapped[int | None] = mapped_column(sa.Integer)
+    announced_escalates_from: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class RecodeRunRow(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import schemas
 from storage.errors import InvalidBatch, translate
-from storage.incidents import Build, IncidentChange, IncidentStore
+from storage.incidents import Cluster, IncidentChange, IncidentStore
 from storage.migrate import upgrade
 from storage.models import articles, entities, event_parties, events, mentions
 from storage.rows import ArticleRows, article_from_row, check, choose, event_from_row, to_rows
@@ -329,9 +329,17 @@ class Repository:
     # ---- incidents (storage/incidents.py) -------------------------------------------------------
 
     def update_incidents(self, article_ids: Sequence[str], members: Sequence[schemas.IncidentMember],
-                         build: Build, threshold: int) -> list[IncidentChange]:
+                         cluster: Cluster, threshold: int) -> list[IncidentChange]:
         """Replace the incident memberships of these articles and rebuild their incidents (IncidentStore.update)."""
-        return IncidentStore(self.engine).update(article_ids, members, build, threshold)
+        return IncidentStore(self.engine).update(article_ids, members, cluster, threshold)
+
+    def mark_incidents_announced(self, sent: Sequence[IncidentChange]) -> None:
+        """Record the incident announcements the broker acknowledged (IncidentStore.mark_announced)."""
+        IncidentStore(self.engine).mark_announced(sent)
+
+    def incidents_of(self, events: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, set[str]]]:
+        """(article id, event id) -> (the stored incident it is a member of, that incident's outlets)."""
+        return IncidentStore(self.engine).membership(events)
 
     def incident_outlets(self, incident_ids: Sequence[str]) -> dict[str, set[str]]:
         """The outlets stored so far for each incident."""

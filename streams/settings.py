@@ -47,10 +47,13 @@ class Settings(BaseSettings):
     # change on a worker before it ships. Events then record the changed rules version (its content hash).
     rules_dir: str | None = None
 
-    # Incidents (processors/incidents.py): reports of one act join one incident when their dates fall in the same
-    # window of this many days; `alerts.incidents` announces an incident again when this many distinct outlets
-    # report it; an impose escalates a threaten between the same parties up to this many days earlier.
+    # Incidents (processors/incidents.py): reports of one act are linked into one incident when their event dates
+    # are less than `incident_window_days` apart and, dated on different days, their terms are at least
+    # `incident_similarity` alike (Jaccard, processors.incidents.terms_of); `alerts.incidents` announces an
+    # incident again when `incident_threshold` distinct outlets report it; an impose escalates a threaten between
+    # the same parties up to `incident_escalation_days` earlier.
     incident_window_days: int = Field(default=7, ge=1)
+    incident_similarity: float = Field(default=0.1, ge=0.0, le=1.0)
     incident_threshold: int = Field(default=3, ge=1)
     incident_escalation_days: int = Field(default=30, ge=0)
 

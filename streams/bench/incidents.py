@@ -1,11 +1,13 @@
 """Stage `incidents` of `newsmon bench`: how well the clustering joins reports of the same act, and what it costs
 per article, on a labelled corpus (JSON lines of {"act": label, "article": {...}}; the repository's own is
-tests/data/incident_corpus.jsonl, written for the tests: 20 articles by invented outlets about 4 acts).
+tests/data/incident_corpus.jsonl, written for the tests: 20 articles by invented outlets about 4 acts, and
+tests/data/incident_corpus_distinct.jsonl: 11 articles about 4 acts, two keys each with two acts in one week).
 
 Quality is B-cubed precision and recall over the incident members (each asserted event with parties): for each
 member, the share of its incident that reports its act (precision) and the share of its act's members in its
-incident (recall). Cost is the pure clustering (members + build) and the incremental database update the persist
-path runs (SQLite in a temporary file, one article per update: the worst case, a batch shares the transaction).
+incident (recall). Cost is the pure clustering (members, with their terms, + cluster) and the incremental
+database update the persist path runs (SQLite in a temporary file, one article per update: the worst case, a
+batch shares the transaction).
 """
 
 from __future__ import annotations
@@ -56,8 +58,7 @@ def measure(path: Path, model: str, repeat: int = 50) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     for _ in range(repeat):
-        members = [m for r in records for m in clustering.members_of(r)]
-        incidents = clustering.build(members)
+        members, incidents = clustering.cluster([m for r in records for m in clustering.members_of(r)])
     pure_s = (time.perf_counter() - t0) / repeat
 
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-incidents-") as tmp:
@@ -66,7 +67,7 @@ def measure(path: Path, model: str, repeat: int = 50) -> dict[str, Any]:
         store = storage.IncidentStore(engine)
         t0 = time.perf_counter()
         for record in records:
-            store.update([record.article.id], clustering.members_of(record), clustering.build, 3)
+            store.update([record.article.id], clustering.members_of(record), clustering.cluster, 3)
         stored_s = time.perf_counter() - t0
         stored = store.list(limit=1000)
         engine.dispose()

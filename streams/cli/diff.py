@@ -175,7 +175,9 @@ def promote(
             repo = Repository(engine, migrate=False)
             saved = skipped = 0
             store = IncidentStore(engine)
-            build = partial(clustering.build, escalation_days=settings.incident_escalation_days)
+            cluster = partial(clustering.cluster, window_days=settings.incident_window_days,
+                              escalation_days=settings.incident_escalation_days,
+                              min_similarity=settings.incident_similarity)
             for i in range(0, len(records), 200):
                 chunk = records[i:i + 200]
                 result = repo.save_batch(chunk)
@@ -183,8 +185,11 @@ def promote(
                 skipped += len(result.skipped)
                 written = set(result.written)
                 kept = [r for r in chunk if r.article.id in written]
-                members = [m for r in kept for m in clustering.members_of(r, settings.incident_window_days)]
-                store.update([r.article.id for r in kept], members, build, settings.incident_threshold)
+                members = [m for r in kept for m in clustering.members_of(r)]
+                # promote announces nothing: what its rebuild makes due is recorded as announced, so a later
+                # live batch of the same parties does not announce it either
+                store.mark_announced(store.update([r.article.id for r in kept], members, cluster,
+                                                  settings.incident_threshold))
             shadow.record_promotion(version, saved)
         except StorageError as exc:
             raise CommandError(str(exc)) from None

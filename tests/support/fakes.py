@@ -24,6 +24,8 @@ class FakeRepository:
         self.outages = outages
         self.saved: list[list[str]] = []
         self.alerted: set[str] = set()
+        self.members: list = []
+        self.announced: list = []
 
     def save_batch(self, records, realert=()):
         if self.outages:
@@ -37,11 +39,22 @@ class FakeRepository:
     def mark_alerted(self, alerts):
         self.alerted.update(event_id for event_id, _ in alerts)
 
-    def update_incidents(self, article_ids, members, build, threshold):
-        return []  # the incident tables are storage's: tested on real databases
+    def update_incidents(self, article_ids, members, cluster, threshold):
+        """In memory, the membership only (the incident tables themselves are tested on real databases)."""
+        ids = set(article_ids)
+        kept = [m for m in self.members if m.article_id not in ids] + list(members)
+        self.members, _ = cluster(kept)
+        return []
 
-    def incident_outlets(self, incident_ids):
-        return {}
+    def mark_incidents_announced(self, sent):
+        self.announced.extend(sent)
+
+    def incidents_of(self, events):
+        found = {(m.article_id, m.event_id): m.incident_id for m in self.members}
+        outlets: dict = {}
+        for m in self.members:
+            outlets.setdefault(m.incident_id, set()).add(m.outlet)
+        return {key: (found[key], outlets[found[key]]) for key in events if key in found}
 
 
 class Sent:

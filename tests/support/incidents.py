@@ -10,11 +10,14 @@ from pathlib import Path
 from schemas import Analysis, Article, EnrichedArticle, Event, Evidence, event_id_for
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "incident_corpus.jsonl"
+# 11 articles written for the tests about 4 acts in two pairs: one key (the same parties and subtype) twice in
+# one week, two distinct acts that only their evidence tells apart; one of them dated on two days by its outlets.
+DISTINCT = CORPUS.with_name("incident_corpus_distinct.jsonl")
 
 
-def corpus() -> list[tuple[str, Article]]:
+def corpus(path: Path = CORPUS) -> list[tuple[str, Article]]:
     """(act label, article) for each article of the corpus, in file order."""
-    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [(row["act"], Article.model_validate(row["article"])) for row in rows]
 
 

@@ -140,3 +140,37 @@ def test_shuffled_corpus_twice_gives_the_same_four_incidents(make_incident_worke
     assert {a.incident_id for a in alerts} <= set(sources)
     assert all(1 <= a.corroboration <= sources[a.incident_id] for a in alerts)
     assert max(a.corroboration for a in alerts) > 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_announcement_a_crashed_run_left_due_is_sent_by_the_redelivered_article(make_incident_worker,
+                                                                                    kafka_bootstrap, database_url):
+    """A run that stored an incident and crashed before `alerts.incidents` acknowledged its announcement left it
+    due in the database (announced_sources NULL); the article delivered again makes a real worker send it, then
+    record it."""
+    import processors.incidents as clustering
+    import storage
+    from tests.support.incidents import report
+
+    _, article = corpus()[0]  # Canada's sanctions on Belarus of 5 May
+    engine = sa.create_engine(database_url)
+    try:
+        storage.upgrade(engine)
+        crashed = report(article.id, article.source, "impose", ["CAN"], ["BLR"], article.published.date())
+        [due] = storage.IncidentStore(engine).update([article.id], clustering.members_of(crashed),
+                                                     clustering.cluster, 3)  # ... and never marked announced
+        assert due.reason == "new"
+        prefix, worker = make_incident_worker(database_url)
+        worker.ready()
+        publish(kafka_bootstrap, f"{prefix}news.articles", [article])
+        [update] = [IncidentUpdate.model_validate_json(r.value)
+                    for r in read_topic(kafka_bootstrap, f"{prefix}alerts.incidents", 1)]
+        assert (update.reason, update.incident.id) == ("new", due.incident.id)
+
+        def recorded():
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SELECT announced_sources FROM incidents WHERE id = :i"),
+                                    {"i": due.incident.id}).scalar()
+        wait_for("the announcement recorded", lambda: recorded() == 1, 60, worker.log_tail)
+    finally:
+        engine.dispose()

@@ -25,7 +25,7 @@ def test_incidents_are_listed_with_sources_and_escalation(engine, repo, database
                report("i2", "Harbour Ledger", "impose", ["JPN"], ["MMR"], date(2026, 5, 19)),
                report("d1", "Lantern Daily", "meeting_or_talks", ["BRA"], ["IDN"], date(2026, 5, 7), "diplomacy")]
     IncidentStore(engine).update([r.article.id for r in records],
-                                 [m for r in records for m in clustering.members_of(r)], clustering.build, 3)
+                                 [m for r in records for m in clustering.members_of(r)], clustering.cluster, 3)
     stored = {i.subtype: i for i in IncidentStore(engine).list()}
 
     table = run(database_url)
