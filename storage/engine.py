@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from storage.errors import StorageError
+from storage.errors import StorageError, translate
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
@@ -104,3 +106,17 @@ def _set_wal(cursor, attempts: int = 50) -> None:  # noqa: ANN001
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.1)
+
+
+@contextmanager
+def transaction(engine: sa.Engine, what: str, write: bool = False) -> Iterator[sa.Connection]:
+    """One transaction, its errors translated into the storage error that says what to do (`what`: what was
+    being done). Writers begin IMMEDIATE on SQLite (see `_sqlite_engine`)."""
+    try:
+        with engine.connect() as conn:
+            if write:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+    except SQLAlchemyError as exc:
+        raise translate(exc, what) from exc

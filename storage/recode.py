@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from schemas import Article
-from storage.errors import translate
+from storage.engine import transaction
 from storage.models import articles, recode_runs
 from storage.rows import article_from_row
 
@@ -88,16 +87,8 @@ class RecodeStore:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
-    @contextmanager
-    def _conn(self, what: str, write: bool = False) -> Iterator[sa.Connection]:
-        try:
-            with self.engine.connect() as conn:
-                if write:
-                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
-                    yield conn
-        except SQLAlchemyError as exc:
-            raise translate(exc, what) from exc
+    def _conn(self, what: str, write: bool = False) -> AbstractContextManager[sa.Connection]:
+        return transaction(self.engine, what, write)
 
     def count(self, selection: Selection) -> int:
         """How many stored articles the selection holds."""

@@ -9,17 +9,16 @@ version that coded them; shadow_analyses hold, per version, the whole enriched r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from schemas import EnrichedArticle, Event
-from storage.errors import translate
+from storage.engine import transaction
 from storage.models import articles, events, promotions, shadow_analyses
 from storage.rows import event_from_row
 
@@ -45,16 +44,8 @@ class ShadowStore:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
-    @contextmanager
-    def _conn(self, what: str, write: bool = False) -> Iterator[sa.Connection]:
-        try:
-            with self.engine.connect() as conn:
-                if write:
-                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
-                    yield conn
-        except SQLAlchemyError as exc:
-            raise translate(exc, what) from exc
+    def _conn(self, what: str, write: bool = False) -> AbstractContextManager[sa.Connection]:
+        return transaction(self.engine, what, write)
 
     def save(self, records: Sequence[EnrichedArticle]) -> int:
         """Store shadow analyses (upsert by rules version and article id); never touches live rows."""
